@@ -1,0 +1,42 @@
+# GreenLM quick start: `make run` (set up + materialize every asset offline) and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+export GREENLM_DUCKDB_PATH ?= $(CURDIR)/data/greenlm.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := 1
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: install prepare run test dev lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[ml,dev]'
+	touch $@
+
+# Build the dbt manifest that Dagster loads (dbt parse, via dagster-dbt).
+prepare: install
+	$(BIN)/dagster-dbt project prepare-and-package --file greenlm_assets/lib/dbt_project.py
+
+run: prepare
+	$(BIN)/dagster asset materialize -m greenlm_assets.definitions --select '*'
+	$(BIN)/greenlm summary
+
+test: prepare
+	$(BIN)/ruff check greenlm_assets jobs tests
+	$(BIN)/pytest
+
+dev: prepare
+	$(BIN)/dagster dev -m greenlm_assets.definitions -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff format greenlm_assets jobs tests
+	$(BIN)/ruff check --fix greenlm_assets jobs tests
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs data/greenlm.duckdb data/charts/*.png data/charts/*.svg

@@ -1,0 +1,65 @@
+"""Resources shared by every asset: the one DuckDB file and the dbt CLI."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from greenlm_assets.lib.dbt_project import dbt_project
+from greenlm_assets.lib.paths import duckdb_path
+
+
+class GreenLMDuckDBResource(DuckDBResource):
+    """DuckDBResource that always closes its connection.
+
+    Upstream's ``get_connection`` does not close when the asset body raises, which in a long-lived process keeps
+    DuckDB's single-writer lock. Opening retries while another process holds the lock.
+    """
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = _connect(self.database, {"custom_user_agent": "greenlm", **self.connection_config})
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+@retry(
+    retry=retry_if_exception_type(duckdb.IOException),
+    wait=wait_exponential(multiplier=0.2, max=5),
+    stop=stop_after_delay(120),
+    reraise=True,
+)
+def _connect(database: str, config: dict) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(database, read_only=False, config=config)
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    """Resources bound to the DuckDB file named by ``GREENLM_DUCKDB_PATH`` at call time."""
+    db = duckdb_path()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "duckdb": GreenLMDuckDBResource(database=str(db)),
+        # dbt's profile reads the same variable, so Dagster and dbt share one file.
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            # The dbt beside this interpreter, so it works without an activated venv.
+            dbt_executable=shutil.which("dbt") or str(Path(sys.executable).parent / "dbt"),
+            global_config_flags=["--no-use-colors"],
+        ),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources())

@@ -1,0 +1,78 @@
+"""Factory for the spine's raw ingest assets: read a source, check its contract, load it atomically."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from greenlm_assets.lib.raw_load import load_raw_table
+
+# Every asset that opens the DuckDB file runs in this pool; its limit is 1 (dagster.yaml), because DuckDB
+# allows a single writer process at a time.
+DUCKDB_POOL = "greenlm_duckdb"
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """What one raw ingest asset needs: its table, how to read the data, and how to cite it."""
+
+    table: str
+    source: str
+    description: str
+    read: Callable[[], pd.DataFrame]
+    source_ref: Callable[[], str]
+    source_file: Callable[[], str]  # the file read, as named in error messages
+    key_columns: tuple[str, ...]
+    group: str = "ingest"
+
+
+def md_preview(df: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
+    return dg.MetadataValue.md(df.head(rows).to_markdown(index=False))
+
+
+def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=spec.table,
+        key_prefix=["raw"],
+        group_name=spec.group,
+        kinds={"duckdb", "python"},
+        pool=DUCKDB_POOL,
+        description=spec.description,
+        check_specs=[dg.AssetCheckSpec("key_is_unique_and_present", asset=dg.AssetKey(["raw", spec.table]))],
+        metadata={"dagster/table_name": f"raw.{spec.table}", "key_columns": list(spec.key_columns)},
+    )
+    def _raw_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        df = spec.read()
+        ref = spec.source_ref()
+        with duckdb.get_connection() as con:
+            n = load_raw_table(
+                con, spec.table, df, source=spec.source, source_ref=ref, source_file=spec.source_file()
+            )
+            keys = ", ".join(spec.key_columns)
+            dupes, null_keys = con.execute(
+                f"SELECT (SELECT count(*) FROM (SELECT {keys} FROM raw.{spec.table} GROUP BY ALL "
+                f"HAVING count(*) > 1)), (SELECT count(*) FROM raw.{spec.table} WHERE "
+                + " OR ".join(f"{k} IS NULL" for k in spec.key_columns)
+                + ")"
+            ).fetchone()
+            preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{spec.table} LIMIT 5").df()
+        context.log.info(f"raw.{spec.table}: {n} rows from {ref}")
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": n,
+                "source": spec.source,
+                "source_ref": ref,
+                "preview": md_preview(preview),
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="key_is_unique_and_present",
+                    passed=dupes == 0 and null_keys == 0,
+                    metadata={"duplicate_keys": dupes, "null_keys": null_keys, "key": keys},
+                )
+            ],
+        )
+
+    return _raw_asset

@@ -1,0 +1,169 @@
+"""Contract-checked, atomic loads into ``raw.*`` tables.
+
+The DDL file ``sql/ddl/<table>.sql`` is the contract: its columns (minus the provenance columns every raw table
+carries) must all be present in the incoming frame, every value must cast to the declared type, and ``NOT NULL``
+columns must be filled. Violations raise :class:`RawLoadError` naming the file, row and field *before* anything is
+written. The load itself is one transaction (delete, insert, commit), so a failure keeps the previous good data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from greenlm_assets.lib.paths import DDL_DIR
+
+PROVENANCE_COLUMNS = ("_source", "_source_ref", "_ingested_at")
+ROW_COLUMN = "_row"  # 1-based line/record number in the source file, for error messages
+
+
+class RawLoadError(ValueError):
+    """Input that violates a raw table's contract; the message names file, row and field."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    not_null: bool
+
+
+def ddl_path(table: str) -> Path:
+    return DDL_DIR / f"{table}.sql"
+
+
+def read_ddl(table: str) -> str:
+    path = ddl_path(table)
+    if not path.exists():
+        raise FileNotFoundError(f"no DDL contract for raw.{table}: expected {path}")
+    return path.read_text()
+
+
+def contract_columns(table: str) -> list[Column]:
+    """Columns declared by the DDL, read back from DuckDB itself (no hand-written SQL parser)."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(read_ddl(table))
+        rows = con.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        raise RawLoadError(f"{ddl_path(table)} does not create raw.{table}")
+    return [Column(name, dtype, nullable == "NO") for name, dtype, nullable in rows]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def validate(df: pd.DataFrame, table: str, source_file: str) -> list[Column]:
+    """Check ``df`` against the contract of ``raw.<table>``; raise naming file, row and field."""
+    columns = [c for c in contract_columns(table) if c.name not in PROVENANCE_COLUMNS]
+    if df.empty:
+        raise RawLoadError(f"{source_file}: no data rows (raw.{table} needs at least one)")
+    missing = [c.name for c in columns if c.name not in df.columns]
+    if missing:
+        raise RawLoadError(f"{source_file}: missing required column(s) {missing} for raw.{table}")
+    if ROW_COLUMN not in df.columns:
+        df = df.assign(**{ROW_COLUMN: range(1, len(df) + 1)})
+    con = duckdb.connect()
+    try:
+        con.register("incoming", df)
+        for col in columns:
+            q = _quote(col.name)
+            if col.not_null:
+                bad = con.execute(
+                    f"SELECT {ROW_COLUMN} FROM incoming WHERE {q} IS NULL ORDER BY 1 LIMIT 1"
+                ).fetchone()
+                if bad:
+                    raise RawLoadError(
+                        f"{source_file}: row {bad[0]}: field '{col.name}' is empty but required by raw.{table}"
+                    )
+            bad = con.execute(
+                f"SELECT {ROW_COLUMN}, CAST({q} AS VARCHAR) FROM incoming "
+                f"WHERE {q} IS NOT NULL AND TRY_CAST({q} AS {col.type}) IS NULL ORDER BY 1 LIMIT 1"
+            ).fetchone()
+            if bad:
+                raise RawLoadError(
+                    f"{source_file}: row {bad[0]}: field '{col.name}' = {bad[1]!r} is not a valid {col.type}"
+                )
+    finally:
+        con.close()
+    return columns
+
+
+def load_raw_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    df: pd.DataFrame,
+    *,
+    source: str,
+    source_ref: str,
+    source_file: str | None = None,
+    replace_where: str | None = None,
+) -> int:
+    """Validate then atomically replace the rows of ``raw.<table>``; return the number of rows written.
+
+    ``replace_where`` limits the delete to one slice (e.g. a partition); by default the table is replaced whole.
+    """
+    columns = validate(df, table, source_file or source_ref)
+    names = [c.name for c in columns]
+    frame = df[names].copy()
+    frame["_source"] = source
+    frame["_source_ref"] = source_ref
+    frame["_ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
+    select = ", ".join(
+        [f"CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns]
+        + ["_source", "_source_ref", "_ingested_at"]
+    )
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(read_ddl(table))
+    con.register("incoming_frame", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f"DELETE FROM raw.{_quote(table)}" + (f" WHERE {replace_where}" if replace_where else ""))
+        con.execute(f"INSERT INTO raw.{_quote(table)} BY NAME SELECT {select} FROM incoming_frame")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("incoming_frame")
+    return len(frame)
+
+
+_SNAKE = re.compile(r"[^0-9a-zA-Z]+")
+
+
+def snake(name: str) -> str:
+    """``'Memory bandwidth (byte/s)'`` -> ``'memory_bandwidth_byte_s'``."""
+    return _SNAKE.sub("_", name).strip("_").lower()
+
+
+def read_csv_strict(path: Path, required: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV as strings with a ``_row`` line number; raise naming the file when unreadable."""
+    if not path.exists():
+        raise RawLoadError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise RawLoadError(f"{path}: file is empty")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise RawLoadError(f"{path}: not a readable CSV: {exc}") from exc
+    if required:
+        missing = [c for c in required if c not in df.columns]
+        if missing:
+            raise RawLoadError(f"{path}: missing required column(s) {missing}; found {list(df.columns)[:12]}")
+    # +2: line 1 is the header and lines are 1-based (multi-line quoted cells make this approximate).
+    df[ROW_COLUMN] = range(2, len(df) + 2)
+    return df.astype(object).where(df.notna(), None)

@@ -1,0 +1,25 @@
+-- Contract of raw.gpu_specs: Epoch AI "ML hardware" table, one row per accelerator, SI units in the names.
+CREATE TABLE IF NOT EXISTS raw.gpu_specs (
+    hardware_name VARCHAR NOT NULL,
+    manufacturer VARCHAR,
+    hardware_type VARCHAR,
+    release_date DATE,
+    release_price_usd DOUBLE,
+    tensor_fp16_bf16_flop_s DOUBLE,
+    fp8_flop_s DOUBLE,
+    fp4_flop_s DOUBLE,
+    fp32_flop_s DOUBLE,
+    fp16_flop_s DOUBLE,
+    int8_op_s DOUBLE,
+    memory_bytes DOUBLE,
+    memory_bandwidth_bytes_s DOUBLE,
+    intranode_bandwidth_bytes_s DOUBLE,
+    tdp_w DOUBLE,
+    process_size_nm DOUBLE,
+    price_source VARCHAR,
+    datasheet_url VARCHAR,
+    notes VARCHAR,
+    _source VARCHAR NOT NULL,
+    _source_ref VARCHAR NOT NULL,
+    _ingested_at TIMESTAMP NOT NULL
+);

@@ -1,0 +1,16 @@
+-- Contract of raw.grid_carbon_intensity: electricity carbon intensity per country (ISO 3166-1 alpha-3),
+-- as shipped by the installed codecarbon package (global_energy_mix.json, Our World in Data values).
+CREATE TABLE IF NOT EXISTS raw.grid_carbon_intensity (
+    country_iso3 VARCHAR NOT NULL,
+    country_name VARCHAR NOT NULL,
+    g_co2e_per_kwh DOUBLE NOT NULL,
+    data_year INTEGER,
+    total_twh DOUBLE,
+    fossil_twh DOUBLE,
+    low_carbon_twh DOUBLE,
+    renewables_twh DOUBLE,
+    nuclear_twh DOUBLE,
+    _source VARCHAR NOT NULL,
+    _source_ref VARCHAR NOT NULL,
+    _ingested_at TIMESTAMP NOT NULL
+);

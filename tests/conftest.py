@@ -1,0 +1,51 @@
+"""Shared fixtures: one real DuckDB file under tmp, materialized once by a real Dagster run of every asset."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+def load_defs() -> dg.Definitions:
+    from greenlm_assets.definitions import defs
+
+    return defs()
+
+
+def materialize_all(defs: dg.Definitions, selection: str | None = None) -> dg.ExecuteInProcessResult:
+    from greenlm_assets.defs.resources import build_resources
+
+    assets = list(defs.assets or [])
+    return dg.materialize(assets, resources=build_resources(), selection=selection, raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Materialize every asset into ``<tmp>/greenlm.duckdb``; yield the paths and the run result."""
+    root = tmp_path_factory.mktemp("platform")
+    db = root / "greenlm.duckdb"
+    charts = root / "charts"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GREENLM_DUCKDB_PATH", str(db))
+        mp.setenv("GREENLM_CHARTS_DIR", str(charts))
+        result = materialize_all(load_defs())
+        yield {"db": db, "charts": charts, "result": result, "root": root}
+
+
+@pytest.fixture()
+def con(platform: dict) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = duckdb.connect(str(platform["db"]), read_only=True)
+    yield c
+    c.close()
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
