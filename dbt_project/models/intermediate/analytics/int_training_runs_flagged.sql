@@ -1,0 +1,38 @@
+{#
+  Every training-footprint row, flagged so that each model counts once in curves and ratios. Some models have
+  several published accountings (GPT-3: Patterson 2021 and Luccioni Table 4; BLOOM: Luccioni 2022 and 2025). The
+  primary accounting of a (family, params_b) is the row with the shortest name: alternates carry their source in
+  parentheses ("GPT-3 175B (Luccioni Table 4)"). Alternates stay visible, they are just not counted twice.
+#}
+with footprint as (
+    select * from {{ ref('fct_training_footprint') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by family, params_b order by length(model_name), model_name
+        ) as accounting_rank,
+        count(*) over (partition by family, params_b) as n_accountings
+    from footprint
+),
+
+final as (
+    select
+        model_name,
+        family,
+        params_b,
+        size_class,
+        energy_mwh,
+        energy_derived,
+        co2_t,
+        co2_energy_consistent,
+        training_tokens_t,
+        citation,
+        accounting_rank = 1 as is_primary_accounting,
+        n_accountings
+    from ranked
+)
+
+select * from final
