@@ -62,4 +62,6 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources=build_resources())
+    # In-process steps: every asset touches the single-writer DuckDB file, so they run one at a time anyway
+    # (pool greenlm_duckdb), and a subprocess per step would cost seconds of imports each.
+    return dg.Definitions(resources=build_resources(), executor=dg.in_process_executor)

@@ -1,13 +1,16 @@
 """Factory for the spine's raw ingest assets: read a source, check its contract, load it atomically."""
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
-from greenlm_assets.lib.raw_load import load_raw_table
+from greenlm_assets.lib.raw_load import content_fingerprint, load_raw_table, read_ddl, unchanged_rows
 
 # Every asset that opens the DuckDB file runs in this pool; its limit is 1 (dagster.yaml), because DuckDB
 # allows a single writer process at a time.
@@ -28,6 +31,27 @@ class RawSource:
     group: str = "ingest"
 
 
+class RawIngestConfig(dg.Config):
+    """Run config of every raw ingest asset."""
+
+    force: bool = Field(
+        default=False, description="Reload even when the input is unchanged since the last load."
+    )
+
+
+def input_fingerprint(spec: RawSource) -> str | None:
+    """sha256 of what determines the table: input file bytes, the DDL contract and the reader's source code.
+
+    None when the input file is absent, so the reader runs and raises its own precise error.
+    """
+    path = Path(spec.source_file())
+    if not path.is_file():
+        return None
+    module = inspect.getmodule(spec.read)
+    reader_code = inspect.getsource(module) if module else spec.read.__qualname__
+    return content_fingerprint(path.read_bytes(), read_ddl(spec.table), reader_code)
+
+
 def md_preview(df: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
     return dg.MetadataValue.md(df.head(rows).to_markdown(index=False))
 
@@ -43,13 +67,25 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
         check_specs=[dg.AssetCheckSpec("key_is_unique_and_present", asset=dg.AssetKey(["raw", spec.table]))],
         metadata={"dagster/table_name": f"raw.{spec.table}", "key_columns": list(spec.key_columns)},
     )
-    def _raw_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        df = spec.read()
+    def _raw_asset(
+        context: dg.AssetExecutionContext, config: RawIngestConfig, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
         ref = spec.source_ref()
+        sha = input_fingerprint(spec)
         with duckdb.get_connection() as con:
-            n = load_raw_table(
-                con, spec.table, df, source=spec.source, source_ref=ref, source_file=spec.source_file()
-            )
+            # Unchanged input since the last good load: no ingest work (re-runs stay fast).
+            n = None if config.force or sha is None else unchanged_rows(con, spec.table, sha)
+            skipped = n is not None
+            if n is None:
+                n = load_raw_table(
+                    con,
+                    spec.table,
+                    spec.read(),
+                    source=spec.source,
+                    source_ref=ref,
+                    source_file=spec.source_file(),
+                    content_sha256=sha,
+                )
             keys = ", ".join(spec.key_columns)
             dupes, null_keys = con.execute(
                 f"SELECT (SELECT count(*) FROM (SELECT {keys} FROM raw.{spec.table} GROUP BY ALL "
@@ -58,10 +94,14 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
                 + ")"
             ).fetchone()
             preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{spec.table} LIMIT 5").df()
-        context.log.info(f"raw.{spec.table}: {n} rows from {ref}")
+        context.log.info(
+            f"raw.{spec.table}: {n} rows from {ref}" + (" (unchanged, not reloaded)" if skipped else "")
+        )
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": n,
+                "skipped_unchanged": skipped,
+                "content_sha256": sha or "",
                 "source": spec.source,
                 "source_ref": ref,
                 "preview": md_preview(preview),

@@ -8,6 +8,7 @@ written. The load itself is one transaction (delete, insert, commit), so a failu
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,10 +112,16 @@ def load_raw_table(
     source_ref: str,
     source_file: str | None = None,
     replace_where: str | None = None,
+    replace_params: list | None = None,
+    content_sha256: str | None = None,
+    log_key: str | None = None,
 ) -> int:
     """Validate then atomically replace the rows of ``raw.<table>``; return the number of rows written.
 
-    ``replace_where`` limits the delete to one slice (e.g. a partition); by default the table is replaced whole.
+    ``replace_where`` (a SQL predicate written by code, with ``?`` placeholders bound from ``replace_params``, never
+    data) limits the delete to one slice, e.g. a partition; by default the table is replaced whole.
+    ``content_sha256`` is recorded in ``raw._ingest_log`` under ``log_key`` (default: the table) in the same
+    transaction, so an unchanged input can be skipped next time (:func:`unchanged_rows`).
     """
     columns = validate(df, table, source_file or source_ref)
     names = [c.name for c in columns]
@@ -128,11 +135,26 @@ def load_raw_table(
     )
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(read_ddl(table))
+    con.execute(INGEST_LOG_DDL)
     con.register("incoming_frame", frame)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM raw.{_quote(table)}" + (f" WHERE {replace_where}" if replace_where else ""))
+        con.execute(
+            f"DELETE FROM raw.{_quote(table)}" + (f" WHERE {replace_where}" if replace_where else ""),
+            replace_params or [],
+        )
         con.execute(f"INSERT INTO raw.{_quote(table)} BY NAME SELECT {select} FROM incoming_frame")
+        if content_sha256:
+            con.execute(
+                "INSERT OR REPLACE INTO raw._ingest_log VALUES (?, ?, ?, ?, ?)",
+                [
+                    log_key or table,
+                    content_sha256,
+                    len(frame),
+                    source_ref,
+                    datetime.now(UTC).replace(tzinfo=None),
+                ],
+            )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -140,6 +162,47 @@ def load_raw_table(
     finally:
         con.unregister("incoming_frame")
     return len(frame)
+
+
+INGEST_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS raw._ingest_log (
+    load_key VARCHAR PRIMARY KEY,
+    content_sha256 VARCHAR NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    source_ref VARCHAR,
+    loaded_at TIMESTAMP NOT NULL
+)
+"""
+
+
+def content_fingerprint(*parts: bytes | str) -> str:
+    """sha256 over the inputs of a load (file bytes, DDL text, parser source), order-sensitive."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def unchanged_rows(
+    con: duckdb.DuckDBPyConnection, table: str, sha: str, log_key: str | None = None
+) -> int | None:
+    """Rows of ``raw.<table>`` when its last load had fingerprint ``sha`` and the table still holds them, else None."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name IN (?, '_ingest_log')",
+        [table],
+    ).fetchone()[0]
+    if exists < 2:
+        return None
+    logged = con.execute(
+        "SELECT rows_loaded FROM raw._ingest_log WHERE load_key = ? AND content_sha256 = ?",
+        [log_key or table, sha],
+    ).fetchone()
+    if not logged:
+        return None
+    current = con.execute(f"SELECT count(*) FROM raw.{_quote(table)}").fetchone()[0]
+    return current if current == logged[0] else None
 
 
 _SNAKE = re.compile(r"[^0-9a-zA-Z]+")
