@@ -1,0 +1,1 @@
+"""Answer quality next to energy: SQuAD scoring and real-weight model location."""
