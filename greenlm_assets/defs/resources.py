@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from greenlm_assets.lib.catalog.leaderboard import leaderboard_client_from_env
 from greenlm_assets.lib.dbt_project import dbt_project
 from greenlm_assets.lib.paths import duckdb_path
 
@@ -57,6 +58,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             dbt_executable=shutil.which("dbt") or str(Path(sys.executable).parent / "dbt"),
             global_config_flags=["--no-use-colors"],
         ),
+        # Model catalog: shipped leaderboard snapshot, or the live HF dataset when GREENLM_LIVE=1.
+        "leaderboard_client": leaderboard_client_from_env(),
     }
 
 

@@ -1,0 +1,1 @@
+"""Model catalog: leaderboard clients, third-party run parsers, quarantine and model-identity helpers."""

@@ -1,0 +1,107 @@
+"""Factory for the catalog's raw assets: read, quarantine bad rows, load atomically, check, report counts."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from greenlm_assets.lib.catalog.frames import Rule
+from greenlm_assets.lib.catalog.loading import LoadSummary, load_with_quarantine
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
+
+CATALOG_GROUP = "catalog"
+MAX_QUARANTINE_SHARE = 0.01
+
+
+def catalog_check_specs(table: str) -> list[dg.AssetCheckSpec]:
+    key = dg.AssetKey(["raw", table])
+    return [
+        dg.AssetCheckSpec("key_is_unique_and_present", asset=key),
+        dg.AssetCheckSpec(
+            "quarantine_below_1pct",
+            asset=key,
+            description="Fewer than 1% of the source rows were set aside in raw.catalog_quarantine.",
+        ),
+    ]
+
+
+def catalog_checks(
+    con: duckdb.DuckDBPyConnection, table: str, key_columns: Sequence[str], summary: LoadSummary
+) -> list[dg.AssetCheckResult]:
+    keys = ", ".join(key_columns)
+    dupes, null_keys = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT {keys} FROM raw.{table} GROUP BY ALL HAVING count(*) > 1)), "
+        f"(SELECT count(*) FROM raw.{table} WHERE " + " OR ".join(f"{k} IS NULL" for k in key_columns) + ")"
+    ).fetchone()
+    share = summary.quarantined / max(summary.rows + summary.quarantined, 1)
+    return [
+        dg.AssetCheckResult(
+            check_name="key_is_unique_and_present",
+            passed=dupes == 0 and null_keys == 0,
+            metadata={"duplicate_keys": dupes, "null_keys": null_keys, "key": keys},
+        ),
+        dg.AssetCheckResult(
+            check_name="quarantine_below_1pct",
+            passed=share < MAX_QUARANTINE_SHARE,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"quarantined_rows": summary.quarantined, "share": round(share, 4), **summary.reasons},
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class CatalogSource:
+    table: str
+    source: str
+    description: str
+    read: Callable[[], pd.DataFrame]
+    source_ref: Callable[[], str]
+    source_file: Callable[[], str]
+    key_columns: tuple[str, ...]
+    rules: Sequence[Rule] = field(default_factory=tuple)
+
+
+def build_catalog_asset(spec: CatalogSource) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=spec.table,
+        key_prefix=["raw"],
+        group_name=CATALOG_GROUP,
+        kinds={"duckdb", "python"},
+        pool=DUCKDB_POOL,
+        description=spec.description,
+        check_specs=catalog_check_specs(spec.table),
+        metadata={"dagster/table_name": f"raw.{spec.table}", "key_columns": list(spec.key_columns)},
+    )
+    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        frame = spec.read()
+        ref = spec.source_ref()
+        with duckdb.get_connection() as con:
+            summary, _ = load_with_quarantine(
+                con,
+                spec.table,
+                frame,
+                key_columns=spec.key_columns,
+                rules=spec.rules,
+                source=spec.source,
+                source_ref=ref,
+                source_file=spec.source_file(),
+            )
+            checks = catalog_checks(con, spec.table, spec.key_columns, summary)
+            preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{spec.table} LIMIT 5").df()
+        context.log.info(
+            f"raw.{spec.table}: {summary.rows} rows, {summary.quarantined} quarantined, from {ref}"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                **summary.metadata(),
+                "source": spec.source,
+                "source_ref": ref,
+                "preview": md_preview(preview),
+            },
+            check_results=checks,
+        )
+
+    return _asset

@@ -1,0 +1,35 @@
+-- Contract of raw.ml_energy_runs: ML.ENERGY leaderboard measurements (v1 2023, v2 2024, v3 2026), one row per
+-- (vintage, source file, source row). Energy is GPU energy (Zeus / NVML counters) summed over the run's GPUs.
+-- v1/v2 publish energy per request (J) and average output tokens; v3 also publishes J per token and mean power.
+CREATE TABLE IF NOT EXISTS raw.ml_energy_runs (
+    vintage VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_row BIGINT NOT NULL,
+    task VARCHAR NOT NULL,
+    model_id VARCHAR NOT NULL,
+    nickname VARCHAR,
+    gpu VARCHAR NOT NULL,
+    num_gpus INTEGER,
+    tensor_parallel INTEGER,
+    pipeline_parallel INTEGER,
+    data_parallel INTEGER,
+    expert_parallel INTEGER,
+    max_batch_size INTEGER,
+    avg_batch_size DOUBLE,
+    weight_precision VARCHAR,
+    architecture VARCHAR,
+    total_params_b DOUBLE,
+    activated_params_b DOUBLE,
+    avg_output_tokens DOUBLE,
+    energy_per_request_j DOUBLE,
+    energy_per_token_j DOUBLE,
+    output_tokens_per_s DOUBLE,
+    avg_power_w DOUBLE,
+    latency_s DOUBLE,
+    avg_tpot_s DOUBLE,
+    median_itl_ms DOUBLE,
+    config VARCHAR,
+    _source VARCHAR NOT NULL,
+    _source_ref VARCHAR NOT NULL,
+    _ingested_at TIMESTAMP NOT NULL
+);
