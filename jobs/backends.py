@@ -1,0 +1,246 @@
+"""Backends x precisions x devices: which combinations exist, and how each one loads a model and generates.
+
+Heavy imports (torch, transformers, optimum, quantization libraries) happen inside the loaders only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jobs.registry import ModelSpec, hf_config
+
+DEVICES = ("cpu", "cuda")
+# backend -> precision -> devices where the combination is meaningful and implemented.
+VALID: dict[str, dict[str, tuple[str, ...]]] = {
+    "pytorch": {"fp32": DEVICES, "bf16": DEVICES, "fp16": DEVICES},
+    # static KV cache + torch.compile of the decoding step (transformers' generate auto-compiles it)
+    "pytorch-compile": {"fp32": DEVICES, "bf16": DEVICES, "fp16": DEVICES},
+    "onnxruntime": {"fp32": DEVICES, "fp16": ("cuda",), "int8-dynamic": ("cpu",)},
+    "quanto": {"int8-weight": DEVICES, "int4-weight": DEVICES},
+    "torchao": {"int8-weight": DEVICES, "int4-weight": ("cuda",)},
+}
+REQUIRES = {"onnxruntime": "optimum.onnxruntime", "quanto": "optimum.quanto", "torchao": "torchao"}
+PIP_NAME = {
+    "onnxruntime": "optimum[onnxruntime] (optimum-onnx)",
+    "quanto": "optimum-quanto",
+    "torchao": "torchao",
+}
+# bytes per stored weight, for the roofline bound
+STORED_BYTES = {
+    "fp32": 4.0,
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "int8-dynamic": 1.0,
+    "int8-weight": 1.0,
+    "int4-weight": 0.5,
+}
+QUANTIZATION = {"int8-dynamic": "dynamic-int8 (ORTQuantizer)", "int8-weight": "weight-only int8",
+                "int4-weight": "weight-only int4"}  # fmt: skip
+
+
+class UnsupportedCombination(ValueError):
+    """A backend/precision/device the harness does not run; the message lists the valid ones."""
+
+
+def valid_combinations() -> list[str]:
+    return [f"{b}/{p}/{d}" for b, precs in VALID.items() for p, devs in precs.items() for d in devs]
+
+
+def check_combination(backend: str, precision: str, device: str) -> None:
+    listing = "valid backend/precision/device combinations: " + ", ".join(valid_combinations())
+    if backend not in VALID:
+        raise UnsupportedCombination(f"unknown backend {backend!r}; {listing}")
+    if precision not in VALID[backend]:
+        raise UnsupportedCombination(f"backend {backend!r} has no precision {precision!r}; {listing}")
+    if device not in VALID[backend][precision]:
+        raise UnsupportedCombination(f"{backend}/{precision} does not run on {device!r}; {listing}")
+
+
+def missing_library(backend: str) -> str | None:
+    """Why the backend cannot run in this environment (a library is not installed), or None."""
+    mod = REQUIRES.get(backend)
+    if mod is None:
+        return None
+    try:
+        found = importlib.util.find_spec(mod) is not None
+    except ModuleNotFoundError:
+        found = False
+    return None if found else f"backend {backend!r} needs {PIP_NAME[backend]}, which is not installed here"
+
+
+@dataclass
+class Loaded:
+    """A model ready to generate: ``generate(input_ids, attention_mask, new_tokens) -> sequences``."""
+
+    generate: Callable[[Any, Any, int], Any]
+    weights: str  # random | real
+    quantization: str
+    compute_dtype: str
+    notes: str = ""
+    model: Any = None
+
+
+def _torch_dtype(precision: str, device: str):
+    import torch
+
+    if precision in ("fp32", "int8-dynamic"):
+        return torch.float32
+    if precision == "fp16":
+        return torch.float16
+    if precision == "bf16":
+        return torch.bfloat16
+    # weight-only quantization computes in bf16 on GPU, fp32 on CPU
+    return torch.bfloat16 if device == "cuda" else torch.float32
+
+
+def build_torch_model(spec: ModelSpec, dtype: Any, device: str, weights_path: str | None, seed: int = 0):
+    """Real weights from ``weights_path`` (a folder or hub id), else random weights built from the config."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    if weights_path:
+        model = AutoModelForCausalLM.from_pretrained(weights_path, dtype=dtype).to(device)
+        return model.eval(), "real"
+    torch.manual_seed(seed)
+    with torch.device(device):  # initialise on the target device: an 8B init on CPU takes minutes
+        model = AutoModelForCausalLM.from_config(hf_config(spec), dtype=dtype)
+    return model.eval(), "random"
+
+
+def _hf_generate(model: Any, pad_id: int, eos_ids: list[int], extra: dict[str, Any]):
+    import torch
+
+    def generate(input_ids: Any, attention_mask: Any, new_tokens: int) -> Any:
+        with torch.inference_mode():
+            return model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens,  # suppresses EOS: every sequence is generated to the requested length
+                do_sample=False,
+                pad_token_id=pad_id,
+                eos_token_id=eos_ids,
+                **extra,
+            )
+
+    return generate
+
+
+def load(
+    spec: ModelSpec,
+    backend: str,
+    precision: str,
+    device: str,
+    *,
+    weights_path: str | None,
+    pad_id: int,
+    eos_ids: list[int],
+    cache_dir: Path,
+) -> Loaded:
+    check_combination(backend, precision, device)
+    why = missing_library(backend)
+    if why:
+        raise UnsupportedCombination(why)
+    dtype = _torch_dtype(precision, device)
+    dname = str(dtype).removeprefix("torch.")
+    if backend == "onnxruntime":
+        return _load_ort(spec, precision, device, weights_path, pad_id, eos_ids, cache_dir)
+    model, weights = build_torch_model(spec, dtype, device, weights_path)
+    extra: dict[str, Any] = {}
+    quant = "none"
+    notes = ""
+    if backend == "pytorch":
+        extra["disable_compile"] = (
+            True  # eager means eager, also for models whose default cache is compilable
+        )
+    elif backend == "pytorch-compile":
+        extra["cache_implementation"] = "static"
+        if device != "cuda":  # transformers auto-compiles only on CUDA unless told otherwise
+            from transformers import CompileConfig
+
+            cc = CompileConfig()
+            cc._compile_all_devices = True
+            extra["compile_config"] = cc
+        notes = "static KV cache; generate() compiles the decoding step (torch.compile)"
+    elif backend == "quanto":
+        from optimum.quanto import freeze, qint4, qint8, quantize
+
+        quantize(model, weights=qint8 if precision == "int8-weight" else qint4)
+        freeze(model)
+        quant = f"{QUANTIZATION[precision]} (optimum-quanto)"
+        extra["disable_compile"] = True
+    elif backend == "torchao":
+        from torchao.quantization import Int4WeightOnlyConfig, Int8WeightOnlyConfig, quantize_
+
+        quantize_(
+            model,
+            Int8WeightOnlyConfig() if precision == "int8-weight" else Int4WeightOnlyConfig(group_size=128),
+        )
+        quant = f"{QUANTIZATION[precision]} (torchao)"
+        extra["disable_compile"] = True
+    return Loaded(_hf_generate(model, pad_id, eos_ids, extra), weights, quant, dname, notes, model)
+
+
+def _load_ort(
+    spec: ModelSpec,
+    precision: str,
+    device: str,
+    weights_path: str | None,
+    pad_id: int,
+    eos_ids: list[int],
+    cache_dir: Path,
+) -> Loaded:
+    """Export the (random or real) torch model to ONNX with optimum, optionally quantize it dynamically to int8."""
+    import torch
+    from optimum.onnxruntime import ORTModelForCausalLM
+
+    provider = "CUDAExecutionProvider" if device == "cuda" else "CPUExecutionProvider"
+    weights = "real" if weights_path else "random"
+    base = cache_dir / f"{spec.key}-{weights}"
+    onnx_dir = base / ("onnx-fp16" if precision == "fp16" else "onnx-fp32")
+    if not (onnx_dir / "config.json").exists():
+        torch_dir = base / "torch"
+        if weights_path is None:
+            model, _ = build_torch_model(spec, torch.float32, "cpu", None)
+            model.save_pretrained(torch_dir)
+            del model
+        src = weights_path or str(torch_dir)
+        if precision == "fp16":
+            from optimum.exporters.onnx import main_export
+
+            main_export(src, output=onnx_dir, task="text-generation-with-past", dtype="fp16", device="cuda")
+        else:
+            ORTModelForCausalLM.from_pretrained(src, export=True).save_pretrained(onnx_dir)
+    model_dir = onnx_dir
+    quant = "none"
+    if precision == "int8-dynamic":
+        from optimum.onnxruntime import ORTQuantizer
+        from optimum.onnxruntime.configuration import AutoQuantizationConfig
+
+        model_dir = base / "onnx-int8-dynamic"
+        if not (model_dir / "config.json").exists():
+            flags = Path("/proc/cpuinfo").read_text() if os.path.exists("/proc/cpuinfo") else ""
+            make = (
+                AutoQuantizationConfig.avx512_vnni if "avx512_vnni" in flags else AutoQuantizationConfig.avx2
+            )
+            qconfig = make(is_static=False, per_channel=False)
+            onnx_files = sorted(p.name for p in onnx_dir.glob("*.onnx"))
+            quantizer = ORTQuantizer.from_pretrained(onnx_dir, file_name=onnx_files[0])
+            quantizer.quantize(save_dir=model_dir, quantization_config=qconfig)
+            for f in onnx_dir.glob("*.json"):  # config + generation config travel with the quantized graph
+                if not (model_dir / f.name).exists():
+                    (model_dir / f.name).write_bytes(f.read_bytes())
+        quant = QUANTIZATION[precision]
+    model = ORTModelForCausalLM.from_pretrained(model_dir, provider=provider)
+    gen = _hf_generate(model, pad_id, eos_ids, {})
+    dtype = (
+        "float16"
+        if precision == "fp16"
+        else ("int8 weights, fp32 activations" if quant != "none" else "float32")
+    )
+    return Loaded(gen, weights, quant, dtype, "ONNX Runtime via optimum", model)
