@@ -25,6 +25,13 @@ def charts_dir() -> Path:
     return path
 
 
+def report_dir() -> Path:
+    """Static report folder (index.html + its images), from ``GREENLM_REPORT_DIR`` (default ``data/report``)."""
+    path = Path(os.environ.get("GREENLM_REPORT_DIR", REPO_ROOT / "data" / "report")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def snapshot_dir() -> Path:
     """Root of the shipped offline snapshots, overridable with ``GREENLM_SNAPSHOTS_DIR``."""
     return Path(os.environ.get("GREENLM_SNAPSHOTS_DIR", SNAPSHOTS_DIR)).resolve()

@@ -1,0 +1,131 @@
+"""Chart assets from a spec: query the marts, draw in the house style, save PNG + SVG, show it in the Dagster UI.
+
+Each chart module declares a ``ChartSpec`` and calls ``chart_asset(spec)``. The factory adds what every chart must
+have (the source footnote, both files, the image and a data preview in the metadata) and registers the spec in
+``CHARTS``, which the report reads, so a new chart appears in the report without touching it.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+from matplotlib.figure import Figure
+
+from greenlm_assets.lib.paths import charts_dir
+from greenlm_assets.lib.plotting import footnote, png_markdown, save_chart
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
+
+CHART_KEY_PREFIX = "charts"
+DEFAULT_SLM_MAX_PARAMS_B = 7.0  # the dbt var's default, used only if fct_size_curve_fits is empty
+THRESHOLD_TABLE = "marts.fct_size_curve_fits"
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a draw function gets: one DataFrame per query, and the SLM/LLM threshold dbt used."""
+
+    frames: dict[str, pd.DataFrame]
+    slm_max_params_b: float
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One published chart.
+
+    ``queries`` maps a name to SQL on the DuckDB file; the first one is the data preview and must return rows.
+    ``deps`` are the upstream asset keys ("marts/fct_x"). ``provenance`` is the footnote and the report's
+    provenance line: the tables and the original sources. ``size_axis`` charts read the threshold from dbt's marts.
+    """
+
+    name: str
+    title: str
+    description: str
+    queries: Mapping[str, str]
+    deps: tuple[str, ...]
+    provenance: str
+    draw: Callable[[ChartData], Figure]
+    seed_figure: str | None = None
+    size_axis: bool = False
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey([CHART_KEY_PREFIX, self.name])
+
+    @property
+    def all_deps(self) -> list[dg.AssetKey]:
+        keys = [dg.AssetKey(d.split("/")) for d in self.deps]
+        if self.size_axis and "marts/fct_size_curve_fits" not in self.deps:
+            keys.append(dg.AssetKey(["marts", "fct_size_curve_fits"]))
+        return keys
+
+
+# Every chart defined through chart_asset, by name; read by the report.
+CHARTS: dict[str, ChartSpec] = {}
+
+
+def read_slm_max_params_b(con: duckdb.DuckDBPyConnection) -> float:
+    """The threshold the marts were built with (dbt var slm_max_params_b), so charts never disagree with dbt."""
+    row = con.execute(f"SELECT any_value(threshold_params_b) FROM {THRESHOLD_TABLE}").fetchone()
+    return float(row[0]) if row and row[0] is not None else DEFAULT_SLM_MAX_PARAMS_B
+
+
+def render_chart(spec: ChartSpec, con: duckdb.DuckDBPyConnection) -> tuple[dict, ChartData]:
+    """Run the spec's queries, draw, add the footnote and save; return the file paths and the data."""
+    frames = {name: con.execute(sql).df() for name, sql in spec.queries.items()}
+    first = next(iter(spec.queries))
+    if frames[first].empty:
+        raise dg.Failure(f"chart {spec.name}: query {first!r} returned no rows")
+    threshold = read_slm_max_params_b(con) if spec.size_axis else DEFAULT_SLM_MAX_PARAMS_B
+    data = ChartData(frames=frames, slm_max_params_b=threshold)
+    fig = spec.draw(data)
+    fig.suptitle(spec.title, fontsize=12, fontweight="bold")
+    lines = footnote(fig, spec.provenance)
+    return save_chart(fig, charts_dir(), spec.name, footnote_lines=lines), data
+
+
+def chart_asset(spec: ChartSpec) -> dg.AssetsDefinition:
+    """The Dagster asset ``charts/<name>`` for a spec (registered in ``CHARTS``)."""
+    if spec.name in CHARTS and CHARTS[spec.name] is not spec:
+        raise ValueError(f"two charts named {spec.name!r}")
+    CHARTS[spec.name] = spec
+
+    @dg.asset(
+        key=spec.asset_key,
+        group_name="publish",
+        kinds={"python", "matplotlib"},
+        deps=spec.all_deps,
+        pool=DUCKDB_POOL,
+        description=spec.description,
+        metadata={
+            "provenance": spec.provenance,
+            **({"seed_figure": spec.seed_figure} if spec.seed_figure else {}),
+        },
+    )
+    def _chart(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            paths, data = render_chart(spec, con)
+        preview = data[next(iter(spec.queries))]
+        context.log.info(f"chart {spec.name} written to {paths['png']} ({len(preview)} rows)")
+        return dg.MaterializeResult(metadata=chart_metadata(spec, paths, preview))
+
+    return _chart
+
+
+def chart_metadata(spec: ChartSpec, paths: dict, preview: pd.DataFrame) -> dict[str, object]:
+    """What the Dagster UI shows for a chart: the image itself, both files, a data preview and the provenance."""
+    return {
+        "png_path": dg.MetadataValue.path(str(paths["png"])),
+        "svg_path": dg.MetadataValue.path(str(paths["svg"])),
+        "rows": len(preview),
+        "points": len(preview),
+        "chart": dg.MetadataValue.md(png_markdown(paths["png"], spec.title)),
+        "data_preview": md_preview(preview, rows=10),
+        "provenance": spec.provenance,
+    }
