@@ -36,8 +36,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GREENLM_DUCKDB_PATH", str(db))
         mp.setenv("GREENLM_CHARTS_DIR", str(charts))
+        mp.setenv("GREENLM_REPORT_DIR", str(root / "report"))
         result = materialize_all(load_defs())
-        yield {"db": db, "charts": charts, "result": result, "root": root}
+        yield {"db": db, "charts": charts, "report": root / "report", "result": result, "root": root}
 
 
 @pytest.fixture()
