@@ -34,6 +34,11 @@ def read_csv_fast(path: Path, required: Sequence[str] = (), source: str | None =
         raise RawLoadError(f"{path}: file not found ({label})")
     if path.stat().st_size == 0:
         raise RawLoadError(f"{path}: file is empty ({label})")
+    with path.open("rb") as fh:
+        fh.seek(-1, 2)
+        if fh.read(1) not in (b"\n", b"\r"):
+            # A cut-off download or copy: the last record may be silently incomplete, so refuse the file.
+            raise RawLoadError(f"{path}: truncated file (does not end with a newline); not loaded")
     con = duckdb.connect()
     try:
         rel = con.sql(
