@@ -87,7 +87,9 @@ def test_third_party_runs_contract_and_scopes(con) -> None:
     assert j == pytest.approx(3.6e6 / raw_eff) and wh == pytest.approx(j / 3.6) and hw == "A100-80GB"
     quant = {
         r[0]
-        for r in con.execute("SELECT DISTINCT quantization FROM intermediate.int_third_party_runs_unioned")
+        for r in con.execute(
+            "SELECT DISTINCT quantization FROM intermediate.int_third_party_runs_unioned"
+        ).fetchall()
     }
     assert {"none", "bnb-4bit", "gptq-4bit", "fp8"} <= quant
 

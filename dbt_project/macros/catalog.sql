@@ -45,11 +45,11 @@
 
 {# Bytes per stored parameter (MEASUREMENT.md: fp32 4, bf16/fp16 2, int8/fp8 1, int4/mxfp4 0.5). #}
 {% macro catalog_bytes_per_param(precision) -%}
-    case {{ precision }}
+    cast(case {{ precision }}
         when 'fp32' then 4.0 when 'bf16' then 2.0 when 'fp16' then 2.0
         when 'fp8' then 1.0 when 'int8' then 1.0
         when 'int4' then 0.5 when 'mxfp4' then 0.5
-    end
+    end as double)
 {%- endmacro %}
 
 {# True when two positive values differ by more than factor x; NULL when either is missing (DuckDB's greatest and
