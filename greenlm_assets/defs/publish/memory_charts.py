@@ -45,6 +45,20 @@ def draw_footprint(data: ChartData) -> Figure:
         ax.set_xlabel(label)
         ax.grid(axis="y", visible=False)
     axes[0].tick_params(axis="y", labelsize=7.5)
+    # The size boundary on the (sorted) model axis: between the largest SLM and the smallest LLM.
+    n_slm = int((df["size_class"] == "SLM").sum())
+    if 0 < n_slm < len(df):
+        for ax in axes:
+            ax.axhline(n_slm - 0.5, color="crimson", ls="--", lw=1.2)
+        axes[0].text(
+            axes[0].get_xlim()[1],
+            n_slm - 0.45,
+            f"{data.slm_max_params_b:g}B boundary ",
+            color="crimson",
+            fontsize=7,
+            ha="right",
+            va="bottom",
+        )
     axes[1].axvline(H100_GB, color="gray", ls=":", lw=1)
     axes[1].text(H100_GB * 1.1, 0, f"{H100_GB} GB = one H100", fontsize=6.5, color="gray", va="bottom")
     axes[0].set_title(f"SLM (<= {data.slm_max_params_b:g}B) green, LLM red", fontsize=9)
