@@ -79,7 +79,10 @@ def greenlm_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
     with duckdb.get_connection() as con:
         tables = [(table, con.execute(table.sql).df()) for table in TABLES]
     # Seed-study figures first, in the study's order, then GreenLM's own charts by name.
-    specs = sorted(CHARTS.values(), key=lambda s: (int(s.seed_figure) if (s.seed_figure or "").isdigit() else 999, s.name))
+    specs = sorted(
+        CHARTS.values(),
+        key=lambda s: (int(s.seed_figure) if (s.seed_figure or "").isdigit() else 999, s.name),
+    )
     page, charts = write_report(report_dir(), specs, charts_dir(), tables, database=duckdb_path().name)
     missing = [c.spec.name for c in charts if c.png is None]
     if missing:
