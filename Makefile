@@ -26,7 +26,7 @@ prepare: install
 	$(BIN)/dagster-dbt project prepare-and-package --file greenlm_assets/lib/dbt_project.py
 
 run: prepare
-	$(BIN)/dagster asset materialize -m greenlm_assets.definitions --select '*'
+	$(BIN)/dagster asset materialize -m greenlm_assets.definitions --select 'not key:"raw/gpu_price_scrape"'
 	$(BIN)/greenlm summary
 
 test: prepare

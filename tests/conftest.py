@@ -23,7 +23,8 @@ def load_defs() -> dg.Definitions:
 def materialize_all(defs: dg.Definitions, selection: str | None = None) -> dg.ExecuteInProcessResult:
     from greenlm_assets.defs.resources import build_resources
 
-    assets = list(defs.assets or [])
+    # Daily-partitioned assets (raw/gpu_price_scrape: live scrape, one run per day) cannot join one unpartitioned run.
+    assets = [a for a in defs.assets or [] if not getattr(a, "partitions_def", None)]
     return dg.materialize(assets, resources=build_resources(), selection=selection, raise_on_error=False)
 
 

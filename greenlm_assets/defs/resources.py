@@ -16,6 +16,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_expo
 
 from greenlm_assets.lib.catalog.leaderboard import leaderboard_client_from_env
 from greenlm_assets.lib.dbt_project import dbt_project
+from greenlm_assets.lib.gpu_market.clients import GpuMarketResource
 from greenlm_assets.lib.paths import duckdb_path
 
 
@@ -60,6 +61,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         ),
         # Model catalog: shipped leaderboard snapshot, or the live HF dataset when GREENLM_LIVE=1.
         "leaderboard_client": leaderboard_client_from_env(),
+        # GPU price clients: shipped snapshot, or live scrapers when GREENLM_LIVE=1 (raw/gpu_price_scrape).
+        "gpu_market": GpuMarketResource(),
     }
 
 
