@@ -85,6 +85,7 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
                     source_ref=ref,
                     source_file=spec.source_file(),
                     content_sha256=sha,
+                    key_columns=spec.key_columns,
                 )
             keys = ", ".join(spec.key_columns)
             dupes, null_keys = con.execute(

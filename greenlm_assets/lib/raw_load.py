@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,12 +64,33 @@ def contract_columns(table: str) -> list[Column]:
     return [Column(name, dtype, nullable == "NO") for name, dtype, nullable in rows]
 
 
+def contract_checks(table: str) -> list[tuple[str, list[str]]]:
+    """``CHECK`` constraints of the DDL as (expression, column names): value ranges are part of the contract."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(read_ddl(table))
+        return [
+            (expr, list(cols))
+            for expr, cols in con.execute(
+                "SELECT expression, constraint_column_names FROM duckdb_constraints() "
+                "WHERE schema_name = 'raw' AND table_name = ? AND constraint_type = 'CHECK' ORDER BY constraint_index",
+                [table],
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def validate(df: pd.DataFrame, table: str, source_file: str) -> list[Column]:
-    """Check ``df`` against the contract of ``raw.<table>``; raise naming file, row and field."""
+def validate(df: pd.DataFrame, table: str, source_file: str, key_columns: Sequence[str] = ()) -> list[Column]:
+    """Check ``df`` against the contract of ``raw.<table>``; raise naming file, row and field.
+
+    ``key_columns``, when given, must be unique: a repeated key is refused naming both rows.
+    """
     columns = [c for c in contract_columns(table) if c.name not in PROVENANCE_COLUMNS]
     if df.empty:
         raise RawLoadError(f"{source_file}: no data rows (raw.{table} needs at least one)")
@@ -98,6 +120,33 @@ def validate(df: pd.DataFrame, table: str, source_file: str) -> list[Column]:
                 raise RawLoadError(
                     f"{source_file}: row {bad[0]}: field '{col.name}' = {bad[1]!r} is not a valid {col.type}"
                 )
+        # CHECK constraints (e.g. non-negative energy) on the typed values, so the error names the row and field
+        # instead of surfacing later as an anonymous constraint failure of the INSERT.
+        checks = contract_checks(table)
+        if checks:
+            typed = ", ".join(f"TRY_CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns)
+            for expr, cols in checks:
+                bad = con.execute(
+                    f"SELECT {ROW_COLUMN}, {', '.join(f'CAST({_quote(c)} AS VARCHAR)' for c in cols)} "
+                    f"FROM (SELECT {ROW_COLUMN}, {typed} FROM incoming) WHERE NOT ({expr}) ORDER BY 1 LIMIT 1"
+                ).fetchone()
+                if bad:
+                    values = ", ".join(f"'{c}' = {v!r}" for c, v in zip(cols, bad[1:], strict=True))
+                    raise RawLoadError(
+                        f"{source_file}: row {bad[0]}: field {values} violates CHECK {expr} of raw.{table}"
+                    )
+        if key_columns:
+            keys = ", ".join(_quote(k) for k in key_columns)
+            dup = con.execute(
+                f"SELECT {ROW_COLUMN}, first({ROW_COLUMN}) OVER w, concat_ws(' | ', {keys}) FROM incoming "
+                f"WINDOW w AS (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) QUALIFY row_number() OVER w > 1 "
+                "ORDER BY 1 LIMIT 1"
+            ).fetchone()
+            if dup:
+                raise RawLoadError(
+                    f"{source_file}: row {dup[0]}: key {list(key_columns)} = {dup[2]!r} repeats row {dup[1]} "
+                    f"(raw.{table} keeps one row per key)"
+                )
     finally:
         con.close()
     return columns
@@ -115,15 +164,17 @@ def load_raw_table(
     replace_params: list | None = None,
     content_sha256: str | None = None,
     log_key: str | None = None,
+    key_columns: Sequence[str] = (),
 ) -> int:
     """Validate then atomically replace the rows of ``raw.<table>``; return the number of rows written.
 
     ``replace_where`` (a SQL predicate written by code, with ``?`` placeholders bound from ``replace_params``, never
     data) limits the delete to one slice, e.g. a partition; by default the table is replaced whole.
     ``content_sha256`` is recorded in ``raw._ingest_log`` under ``log_key`` (default: the table) in the same
-    transaction, so an unchanged input can be skipped next time (:func:`unchanged_rows`).
+    transaction, so an unchanged input can be skipped next time (:func:`unchanged_rows`). ``key_columns``: see
+    :func:`validate`.
     """
-    columns = validate(df, table, source_file or source_ref)
+    columns = validate(df, table, source_file or source_ref, key_columns)
     names = [c.name for c in columns]
     frame = df[names].copy()
     frame["_source"] = source
@@ -219,6 +270,11 @@ def read_csv_strict(path: Path, required: list[str] | None = None) -> pd.DataFra
         raise RawLoadError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise RawLoadError(f"{path}: file is empty")
+    with path.open("rb") as fh:
+        fh.seek(-1, 2)
+        if fh.read(1) not in (b"\n", b"\r"):
+            # A cut-off copy or download: pandas would read the last, incomplete record as a short row.
+            raise RawLoadError(f"{path}: truncated file (does not end with a newline); not loaded")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
