@@ -73,11 +73,21 @@ def codecarbon_source_ref() -> str:
     return f"codecarbon=={metadata.version('codecarbon')}:data/private_infra/global_energy_mix.json"
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise json.JSONDecodeError(f"duplicate key {key!r}", "", 0)
+        seen[key] = value
+    return seen
+
+
 def read_grid_carbon_intensity(path: Path | None = None) -> pd.DataFrame:
     """One row per country from codecarbon's energy-mix table (values from Our World in Data)."""
     path = path or codecarbon_energy_mix_path()
     try:
-        data = json.loads(path.read_text())
+        # A repeated country code would silently keep only its last record: refuse it instead.
+        data = json.loads(path.read_text(), object_pairs_hook=_unique_keys)
     except FileNotFoundError as exc:
         raise RawLoadError(f"{path}: file not found (is codecarbon installed?)") from exc
     except json.JSONDecodeError as exc:

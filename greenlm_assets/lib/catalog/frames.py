@@ -83,6 +83,11 @@ def split_quarantine(
     keys = ", ".join(_q(k) for k in key_columns)
     cases = " ".join(f"WHEN {r.condition} THEN '{r.reason.replace(chr(39), chr(39) * 2)}'" for r in rules)
     key_expr = "concat_ws(' | ', " + ", ".join(f"CAST({_q(k)} AS VARCHAR)" for k in key_columns) + ")"
+    # source_row is a line number; a reader whose _row is a composite label ("v3_2026:file.csv:12", ML.ENERGY)
+    # carries the line in its own source_row column.
+    row_expr = f"TRY_CAST({ROW_COLUMN} AS BIGINT)"
+    if "source_row" in df.columns:
+        row_expr = f"coalesce({row_expr}, TRY_CAST(source_row AS BIGINT))"
     con = duckdb.connect()
     try:
         con.register("incoming", df)
@@ -98,7 +103,7 @@ def split_quarantine(
             con.sql(f"SELECT * EXCLUDE (_reason) FROM judged WHERE _reason IS NULL ORDER BY {ROW_COLUMN}")
         )
         bad = con.execute(
-            f"""SELECT ? AS table_name, {ROW_COLUMN} AS source_row, {key_expr} AS record_key,
+            f"""SELECT ? AS table_name, {row_expr} AS source_row, {key_expr} AS record_key,
                        _reason AS reason, CAST(to_json(j) AS VARCHAR) AS record_json
                 FROM judged AS j WHERE _reason IS NOT NULL ORDER BY {ROW_COLUMN}""",
             [table],

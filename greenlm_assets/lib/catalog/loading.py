@@ -10,7 +10,7 @@ import pandas as pd
 
 from greenlm_assets.lib.catalog.frames import QUARANTINE_TABLE, Rule, split_quarantine
 from greenlm_assets.lib.catalog.leaderboard import TABLES, LeaderboardFetch
-from greenlm_assets.lib.raw_load import load_raw_table, read_ddl
+from greenlm_assets.lib.raw_load import load_raw_table, read_ddl, validate
 
 
 @dataclass
@@ -46,6 +46,9 @@ def load_with_quarantine(
     before the quarantine slice, so a contract failure writes nothing. Returns the summary and the loaded rows.
     """
     good, bad = split_quarantine(frame, table, key_columns, rules)
+    if not bad.empty:
+        # Check the quarantine rows first: a failure after the main table's commit would leave the two apart.
+        validate(bad, QUARANTINE_TABLE, source_file)
     n = load_raw_table(con, table, good, source=source, source_ref=source_ref, source_file=source_file)
     con.execute(read_ddl(QUARANTINE_TABLE))
     if bad.empty:
