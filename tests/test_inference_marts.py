@@ -191,6 +191,29 @@ def test_inference_size_curves_are_per_scope_medians_of_one_setup(con: duckdb.Du
     assert len(comparison) == 2 and (comparison.n_slm >= 5).all() and (comparison.n_llm >= 5).all()
 
 
+def test_quality_per_energy_pareto_front(con: duckdb.DuckDBPyConnection) -> None:
+    q = df(con, "SELECT * FROM marts.fct_quality_per_energy")
+    assert set(q.energy_scope) == {"gpu", "machine"}
+    np.testing.assert_allclose(
+        q.quality_per_wh_per_1k_tokens, q.quality_score / q.wh_per_1k_tokens, rtol=1e-12
+    )
+    for _, scope in q.groupby("energy_scope"):
+        for row in scope.itertuples():
+            others = scope[scope.model_key != row.model_key]
+            dominated = (
+                (others.quality_score >= row.quality_score)
+                & (others.wh_per_1k_tokens <= row.wh_per_1k_tokens)
+                & (
+                    (others.quality_score > row.quality_score)
+                    | (others.wh_per_1k_tokens < row.wh_per_1k_tokens)
+                )
+            ).any()
+            assert row.on_pareto_front == (not dominated), row.model_key
+        # the best score and the lowest energy of a scope are always on its front
+        assert scope.loc[scope.quality_score.idxmax(), "on_pareto_front"]
+        assert scope.loc[scope.wh_per_1k_tokens.idxmin(), "on_pareto_front"]
+
+
 def test_dbt_unit_tests_of_the_inference_models_pass(platform: dict) -> None:
     """Every inference formula's dbt unit test, run by dbt itself (they also run inside `dbt build` in Dagster)."""
     env = {
@@ -204,6 +227,7 @@ def test_dbt_unit_tests_of_the_inference_models_pass(platform: dict) -> None:
         "fct_co2_per_1k_tokens",
         "fct_cost_per_1k_tokens",
         "int_size_curve_points_unioned",
+        "fct_quality_per_energy",
     ]
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "test", "--profiles-dir", ".", "--target-path"]
@@ -222,6 +246,7 @@ def test_dbt_unit_tests_of_the_inference_models_pass(platform: dict) -> None:
         "fct_co2_per_1k_tokens_is_energy_times_grid_for_every_country",
         "fct_cost_per_1k_tokens_rental_energy_gpus_needed_and_local",
         "int_size_curve_points_takes_one_inference_point_per_model_and_scope",
+        "fct_quality_per_energy_pareto_front_within_each_scope",
     ):
         assert re.search(rf"PASS \S*::{name}\b", proc.stdout), name
     assert "ERROR=0" in proc.stdout

@@ -3,7 +3,9 @@
   once the harness is staged, GreenLM's own runs. One row per run, never merged across scopes.
   - gpu_key: from seed inference_hardware_gpu_keys ((source, hardware) -> dim_gpus key; gpu_key_assumed where the
     source leaves form factor or memory unstated). NULL for CPU runs.
-  - params_b: the run's own figure, else dim_models' (LLM-Perf rows whose model is missing from the v2 leaderboard).
+  - params_b: dim_models' (the leaderboard's exact safetensors count) when the model is there, else the run's own
+    figure. ML.ENERGY v2 publishes rounded sizes (Mistral 7B v0.3 as 7, really 7.25B), which would put models on the
+    wrong side of the 7B boundary.
   - bytes_per_param: seed precision_bytes; fp8 = 1 and mxfp4 = 4.25 bits (4-bit values + one 8-bit scale per block
     of 32, OCP MX spec) are not in the seed; ML.ENERGY v1/v2 publish no precision: vLLM/HF default 16-bit assumed
     (precision_assumed = true).
@@ -77,14 +79,14 @@ final as (
         u.source_vintage,
         u.model_key,
         u.source_model_id,
-        coalesce(u.run_params_b, m.params_b) as params_b,
+        coalesce(m.params_b, u.run_params_b) as params_b,
         case
-            when u.run_params_b is not null then 'run'
             when m.params_b is not null then 'dim_models'
+            when u.run_params_b is not null then 'run'
         end as params_b_source,
         u.activated_params_b,
-        coalesce(u.activated_params_b < coalesce(u.run_params_b, m.params_b), false) as is_moe,
-        {{ size_class('coalesce(u.run_params_b, m.params_b)') }} as size_class,
+        coalesce(u.activated_params_b < coalesce(m.params_b, u.run_params_b), false) as is_moe,
+        {{ size_class('coalesce(m.params_b, u.run_params_b)') }} as size_class,
         u.hardware,
         u.hardware_raw,
         u.device,
