@@ -25,6 +25,7 @@ from pydantic import Field
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from greenlm_assets.lib.catalog.frames import Rule, read_csv_fast, relation_to_frame
+from greenlm_assets.lib.http_retry import wait_retry_after
 from greenlm_assets.lib.paths import snapshot_dir
 from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError
 
@@ -244,7 +245,7 @@ class LiveLeaderboardClient(LeaderboardClient):
             headers["Authorization"] = f"Bearer {token}"
         retrying = Retrying(
             retry=retry_if_exception(_retryable),
-            wait=wait_exponential(multiplier=self.backoff_s, max=30),
+            wait=wait_retry_after(wait_exponential(multiplier=self.backoff_s, max=30)),
             stop=stop_after_attempt(self.max_attempts),
         )
         try:
@@ -259,7 +260,7 @@ class LiveLeaderboardClient(LeaderboardClient):
             raise RawLoadError(
                 f"{url}: Open LLM Leaderboard live fetch failed after {self.max_attempts} attempts: {_describe(last)}"
             ) from last
-        except httpx.HTTPStatusError as exc:
+        except httpx.HTTPError as exc:  # 4xx (not retried), a redirect loop, an invalid URL
             raise RawLoadError(f"{url}: Open LLM Leaderboard live fetch failed: {_describe(exc)}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 

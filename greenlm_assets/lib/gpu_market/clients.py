@@ -22,6 +22,7 @@ from pydantic import Field
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from greenlm_assets.lib.gpu_market import parsers, snapshots
+from greenlm_assets.lib.http_retry import wait_retry_after
 
 PROVIDERS = ("runpod", "azure", "aws", "vast", "lambda")
 DEFAULT_BASE_URLS = {
@@ -79,7 +80,9 @@ class LiveClient:
     def _request(self, client: httpx.Client, method: str, url: str, **kw: Any) -> httpx.Response:
         for attempt in Retrying(
             retry=retry_if_exception(_retryable),
-            wait=wait_exponential(multiplier=self.http.backoff_s, max=30 * self.http.backoff_s),
+            wait=wait_retry_after(
+                wait_exponential(multiplier=self.http.backoff_s, max=30 * self.http.backoff_s)
+            ),
             stop=stop_after_attempt(self.http.max_attempts),
             reraise=True,
         ):

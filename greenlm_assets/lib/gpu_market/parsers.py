@@ -261,6 +261,9 @@ _PRICE = re.compile(r"\$\s*([0-9]+(?:\.[0-9]+)?)")
 
 
 def parse_lambda(html: str, observed_at: datetime) -> list[dict[str, Any]]:
+    if "</html>" not in html[-4096:].lower():
+        # A body cut off before the end (connection closed early, no Content-Length) would parse into fewer rows.
+        raise ProviderParseError("lambda", "</html>", "page is truncated (no closing </html>)")
     tree = LexborHTMLParser(html)
     tables = [t for t in tree.css("table") if t.css_first(LAMBDA_ROW)]
     if not tables:
