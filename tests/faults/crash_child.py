@@ -1,0 +1,64 @@
+"""Child process of the crash tests: load a big synthetic leaderboard v1 through the real load path, announcing
+on stdout when it is inside the load's transaction, so the parent can ``kill -9`` it there.
+
+``python -m tests.faults.crash_child <db> <rows> <insert|commit>``: with ``insert`` the parent kills during the
+INSERT of ``rows`` rows; with ``commit`` the child holds just before COMMIT (every new row is in the transaction).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from greenlm_assets.defs.resources import GreenLMDuckDBResource
+from greenlm_assets.lib.catalog.leaderboard import KEY_COLUMNS, SnapshotLeaderboardClient, quarantine_rules
+from greenlm_assets.lib.catalog.loading import load_with_quarantine
+
+
+class Announcing:
+    """Forwards to a real DuckDB connection; prints a marker when the load reaches the watched statement."""
+
+    def __init__(self, con, point: str) -> None:
+        self._con, self._point = con, point
+
+    def execute(self, sql: str, *args, **kw):
+        if sql.startswith("INSERT INTO raw.") and "open_llm_leaderboard_v1" in sql:
+            print("IN_TRANSACTION insert", flush=True)
+        if sql == "COMMIT" and self._point == "commit":
+            print("IN_TRANSACTION commit", flush=True)
+            time.sleep(60)  # the parent kills us here
+        return self._con.execute(sql, *args, **kw)
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+
+def main(db: str, rows: int, point: str) -> None:
+    fetch = SnapshotLeaderboardClient().fetch("v1")
+    base = fetch.frame
+    copies = -(-rows // len(base))
+    frame = pd.concat(
+        [base.assign(fullname=base["fullname"] + f"-copy{i}") for i in range(copies)], ignore_index=True
+    )
+    frame = frame.iloc[:rows].copy()
+    frame["_row"] = range(2, len(frame) + 2)
+    print(f"READY {len(frame)}", flush=True)
+    with GreenLMDuckDBResource(database=db).get_connection() as con:
+        load_with_quarantine(
+            Announcing(con, point),
+            "open_llm_leaderboard_v1",
+            frame,
+            key_columns=KEY_COLUMNS["v1"],
+            rules=quarantine_rules("v1"),
+            source="crash_test",
+            source_ref="synthetic",
+            source_file="synthetic",
+        )
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    main(str(Path(sys.argv[1])), int(sys.argv[2]), sys.argv[3])
