@@ -1,8 +1,9 @@
 """Child process of the crash tests: load a big synthetic leaderboard v1 through the real load path, announcing
 on stdout when it is inside the load's transaction, so the parent can ``kill -9`` it there.
 
-``python -m tests.faults.crash_child <db> <rows> <insert|commit>``: with ``insert`` the parent kills during the
-INSERT of ``rows`` rows; with ``commit`` the child holds just before COMMIT (every new row is in the transaction).
+``python -m tests.faults.crash_child <db> <rows> <insert|commit|hold:FLAG>``: with ``insert`` the parent kills
+during the INSERT of ``rows`` rows; with ``commit`` the child parks just before COMMIT (every new row is in the
+transaction); with ``hold:FLAG`` it waits before COMMIT until the file FLAG exists, then commits (a slow ingest).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ class Announcing:
         if sql == "COMMIT" and self._point == "commit":
             print("IN_TRANSACTION commit", flush=True)
             time.sleep(60)  # the parent kills us here
+        if sql == "COMMIT" and self._point.startswith("hold:"):
+            print("IN_TRANSACTION hold", flush=True)
+            flag = Path(self._point.removeprefix("hold:"))
+            while not flag.exists():  # a slow ingest: keeps the write lock until the parent says go
+                time.sleep(0.05)
         return self._con.execute(sql, *args, **kw)
 
     def __getattr__(self, name: str):

@@ -23,7 +23,10 @@ from tests.faults.helpers import REPO, duplicate_rows, table_state
 
 V1_ROWS = 7169  # rows of the shipped v1 snapshot
 KEYS = ("fullname", "precision")
-ROWS = {"insert": "150000", "commit": "20000"}  # synthetic rows; the INSERT of 150k takes long enough to be hit
+ROWS = {
+    "insert": "150000",
+    "commit": "20000",
+}  # synthetic rows; the INSERT of 150k takes long enough to be hit
 
 
 def _load_v1(db: Path) -> dg.ExecuteInProcessResult:
