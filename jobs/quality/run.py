@@ -4,7 +4,7 @@ the harness, score them, and put the energy next to the score (J and gCO2e per c
 Example::
 
     greenlm-bench quality --model smollm2-135m-instruct --device cpu --country USA \\
-        --out data/measurements/quality_cpu_2026-11-30.jsonl
+        --out data/measurements/quality/quality_cpu_2026-11-30.jsonl
 
 One row per configuration (``status`` ok | empty | failed | not_run); the per-question answers go to a sidecar file
 ``<out>_answers.jsonl``. Generation is greedy, stops at a newline or EOS (at most ``--max-new-tokens``), and the
@@ -33,7 +33,8 @@ from jobs.quality.squad import SquadItem, best_over, exact_match, f1, load_squad
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQUAD_FILE = REPO_ROOT / "data" / "snapshots" / "prompts" / "squad_v1_1_dev_first50.jsonl"
-MEASUREMENTS = REPO_ROOT / "data" / "measurements"
+# A folder of its own: data/measurements/*.jsonl are the harness rows that raw.benchmark_runs loads.
+MEASUREMENTS = REPO_ROOT / "data" / "measurements" / "quality"
 DEFAULT_MODEL = "smollm2-135m-instruct"
 REFERENCE = ("pytorch", "fp32")
 PROMPT_VERSION = "squad-fewshot2-v1"
@@ -412,7 +413,7 @@ def quality(
     ] = "USA",
     out: Annotated[
         Path | None,
-        typer.Option(help="JSONL of rows (default data/measurements/quality_<device>_<date>.jsonl)"),
+        typer.Option(help="JSONL of rows (default data/measurements/quality/quality_<device>_<date>.jsonl)"),
     ] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="exported ONNX models are cached here")] = None,
     deadline_s: Annotated[
