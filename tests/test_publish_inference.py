@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 import greenlm_assets.defs.publish.report  # noqa: F401  (imports every chart module: fills CHARTS)
 from greenlm_assets.lib.charts import CHARTS, ChartData, read_slm_max_params_b, render_chart
+from greenlm_assets.lib.plotting import pareto_front
 
 MY_CHARTS = {
     "gpu_rental_prices": None,
@@ -23,6 +24,11 @@ MY_CHARTS = {
     "gpu_price_history": None,
     "inference_energy_vs_params": "6",
     "inference_energy_vs_batch_size": None,
+    "inference_cost_vs_params": "5",
+    "inference_cost_by_gpu": None,
+    "inference_co2_by_country": None,
+    "inference_roofline_efficiency": None,
+    "quality_vs_co2": None,
 }
 DRAW_BUDGET_S = 2.0
 
@@ -114,4 +120,45 @@ def test_rental_price_chart_shows_every_gpu_with_min_max_bars(con: duckdb.DuckDB
     assert np.isclose(spans.min(), prices["min_usd_per_gpu_hour"].min())
     assert np.isclose(spans.max(), prices["max_usd_per_gpu_hour"].max())
     assert ax.get_xscale() == "log"
+    fig.clf()
+
+
+def test_quality_chart_pareto_front_is_the_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """The front the chart draws (plotting.pareto_front) is the one dbt flags (on_pareto_front), per scope."""
+    data = chart_data(con, "quality_vs_co2")
+    models = data["models"]
+    for scope, pts in models.groupby("energy_scope"):
+        drawn = pareto_front(pts, "wh_per_1k_tokens", "quality_score")
+        assert drawn.tolist() == pts["on_pareto_front"].tolist(), scope
+    fig = CHARTS["quality_vs_co2"].draw(data)
+    panels = [ax for ax in fig.axes if ax.get_ylabel() or ax.get_xlabel().startswith("Inference energy")]
+    assert len(panels) == models["energy_scope"].nunique()
+    fig.clf()
+
+
+def test_co2_by_country_shows_the_named_examples(con: duckdb.DuckDBPyConnection) -> None:
+    data = chart_data(con, "inference_co2_by_country")
+    fig = CHARTS["inference_co2_by_country"].draw(data)
+    ticks = {t.get_text(): t.get_fontweight() for t in fig.axes[0].get_yticklabels()}
+    bold = [label for label, weight in ticks.items() if weight == "bold"]
+    assert len(bold) == 2 and any("(USA)" in b for b in bold) and any("(FRA)" in b for b in bold)
+    # The bars are the mart's medians: France's SLM bar is grid(FRA) / grid(USA) of the US one (same runs).
+    countries = data["countries"].set_index(["country_iso3", "size_class"])
+    fra, usa = countries.loc[("FRA", "SLM")], countries.loc[("USA", "SLM")]
+    ratio = fra["median_g_co2e_per_1k_tokens"] / usa["median_g_co2e_per_1k_tokens"]
+    assert np.isclose(ratio, fra["grid_g_co2e_per_kwh"] / usa["grid_g_co2e_per_kwh"], rtol=1e-6)
+    fig.clf()
+
+
+def test_cost_and_roofline_charts_have_their_reference_lines(con: duckdb.DuckDBPyConnection) -> None:
+    data = chart_data(con, "inference_cost_vs_params")
+    fig = CHARTS["inference_cost_vs_params"].draw(data)
+    assert boundary_lines(fig, data.slm_max_params_b) == 1
+    assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
+    fig.clf()
+    data = chart_data(con, "inference_roofline_efficiency")
+    assert (data["runs"]["roofline_efficiency"] <= 1).all()
+    fig = CHARTS["inference_roofline_efficiency"].draw(data)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels == ["100% of the bound", "10% of the bound", "1% of the bound"]
     fig.clf()

@@ -16,8 +16,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
 STYLE = {
@@ -73,6 +74,14 @@ def log_axis(ax: Axes, axis: str = "both") -> None:
         getattr(ax, f"{name}axis").set_major_formatter(FuncFormatter(plain_number))
 
 
+def log_ticks_125(axis: Axis) -> None:
+    """Label 1, 2, 5 of every decade in plain numbers (for log axes spanning one or two decades, where the
+    default labels only one tick and writes the minor ones as 2x10^-2)."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(plain_number))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def draw_size_boundary(ax: Axes, threshold_b: float, *, axis: str = "x") -> None:
     """The SLM/LLM boundary (default 7B parameters) as a labelled dashed line."""
     draw = ax.axvline if axis == "x" else ax.axhline
@@ -100,19 +109,31 @@ def annotate_points(
     labels: Sequence[str],
     *,
     fontsize: float = 6.5,
+    avoid: tuple[Sequence[float], Sequence[float]] | None = None,
+    marker_radius_pt: float = 3.5,
 ) -> None:
     """Label points without overlaps: each label takes the first free spot around its point.
 
     Greedy and deterministic instead of a dependency: candidates right, left, then further above/below (with a thin
     leader line once the label leaves its point); a spot is free when it overlaps no placed label and stays inside
     the axes. If no spot is free the label goes right of its point. Placement runs in ``save_chart``, after the
-    final layout, because moving the axes afterwards would move points relative to their labels.
+    final layout, because moving the axes afterwards would move points relative to their labels. ``avoid``: more
+    (x, y) points labels must not cover (e.g. the unlabelled points of a scatter); ``marker_radius_pt``: how far
+    around each point counts as its marker (larger for big or ringed markers).
     """
-    _PENDING_LABELS.setdefault(ax.figure, []).append(lambda: _place_labels(ax, xs, ys, labels, fontsize))
+    _PENDING_LABELS.setdefault(ax.figure, []).append(
+        lambda: _place_labels(ax, xs, ys, labels, fontsize, avoid, marker_radius_pt)
+    )
 
 
 def _place_labels(
-    ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], fontsize: float
+    ax: Axes,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    labels: Sequence[str],
+    fontsize: float,
+    avoid: tuple[Sequence[float], Sequence[float]] | None = None,
+    marker_radius_pt: float = 3.5,
 ) -> None:
     xs, ys, labels = list(xs), list(ys), list(labels)
     fig = ax.figure
@@ -123,10 +144,14 @@ def _place_labels(
     for step in (7, 14, 21, 28, 36, 44):
         candidates += [(4, step, "left"), (4, -step, "left"), (-4, step, "right"), (-4, -step, "right")]
     # The markers themselves are obstacles too (a few pixels around each point).
+    obstacle_x, obstacle_y = list(xs), list(ys)
+    if avoid is not None:
+        obstacle_x += list(avoid[0])
+        obstacle_y += list(avoid[1])
     pixels = ax.transData.transform(
-        np.column_stack([np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)])
+        np.column_stack([np.asarray(obstacle_x, dtype=float), np.asarray(obstacle_y, dtype=float)])
     )
-    radius = 3.5 * fig.dpi / 72
+    radius = marker_radius_pt * fig.dpi / 72
     placed: list = [
         Bbox.from_extents(px - radius, py - radius, px + radius, py + radius) for px, py in pixels
     ]
