@@ -80,6 +80,11 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _lit(text: str) -> str:
+    """A SQL string literal: the JSON keys come from the file's header, which is data."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def read_llm_perf_file(path: Path) -> pd.DataFrame:
     """One ``perf-df-*.csv``: configuration, latency, throughput, CodeCarbon energy and the traceback."""
     m = PERF_FILE.match(path.name)
@@ -106,7 +111,7 @@ def read_llm_perf_file(path: Path) -> pd.DataFrame:
         quant = (
             "CAST(json_object("
             + ", ".join(
-                f"'{c.removeprefix('config.backend.quantization_config.')}', {_q(c)}" for c in quant_cols
+                f"{_lit(c.removeprefix('config.backend.quantization_config.'))}, {_q(c)}" for c in quant_cols
             )
             + ") AS VARCHAR)"
             if quant_cols
