@@ -209,11 +209,11 @@ def _cuda_available() -> bool:
 
 def _report_pipes(out: Path, rows: list[dict[str, Any]], skipped: int) -> None:
     """Under Dagster Pipes, report what was written; standalone, do nothing (dagster-pipes is optional)."""
-    try:
-        from dagster_pipes import is_dagster_pipes_process, open_dagster_pipes
-    except ImportError:
+    if "DAGSTER_PIPES_CONTEXT" not in os.environ:  # set by Dagster's Pipes client in the launched process
         return
-    if not is_dagster_pipes_process():
+    try:
+        from dagster_pipes import open_dagster_pipes
+    except ImportError:
         return
     with open_dagster_pipes() as pipes:
         ok = [r for r in rows if r["status"] == "ok"]
@@ -225,7 +225,7 @@ def _report_pipes(out: Path, rows: list[dict[str, Any]], skipped: int) -> None:
                 "rows_failed": len(rows) - len(ok),
                 "configurations_skipped": skipped,
                 "run_ids": ",".join(r["run_id"] for r in rows),
-                "tokens_per_s": ok[0]["tokens_per_s"] if ok else None,
+                **({"tokens_per_s": ok[0]["tokens_per_s"]} if ok else {}),
             }
         )
 

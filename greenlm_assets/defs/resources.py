@@ -63,6 +63,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "leaderboard_client": leaderboard_client_from_env(),
         # GPU price clients: shipped snapshot, or live scrapers when GREENLM_LIVE=1 (raw/gpu_price_scrape).
         "gpu_market": GpuMarketResource(),
+        # Launches jobs/ (greenlm-bench) in a subprocess through Dagster Pipes (ingest/benchmark_runs.py).
+        "pipes_subprocess_client": dg.PipesSubprocessClient(),
     }
 
 

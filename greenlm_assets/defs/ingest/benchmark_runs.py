@@ -1,0 +1,192 @@
+"""GreenLM's own benchmark runs: a tiny real run of ``greenlm-bench`` through Dagster Pipes, and ``raw.benchmark_runs``.
+
+The heavy ML work lives in ``jobs/`` and runs in a subprocess; Dagster only launches it (``PipesSubprocessClient``)
+and reads back what it reported. ``raw.benchmark_runs`` holds the committed measurements (``data/measurements/*.jsonl``)
+plus the latest fresh run. The default fresh run is deliberately tiny (SmolLM-135M, random weights, 1 prompt,
+2 new tokens, 1-s windows) so that ``make run`` stays quick on a 2-core CPU; its rows have
+``min_window_s < 5`` and the staging model marks them ``meets_protocol = false``.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from greenlm_assets.lib.paths import REPO_ROOT, duckdb_path
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
+from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, contract_columns, load_raw_table
+
+TABLE = "benchmark_runs"
+MEASUREMENTS_DIR = REPO_ROOT / "data" / "measurements"
+REQUIRED = ("run_id", "config_hash", "timestamp_utc", "status", "model_key", "backend", "precision", "device")
+
+
+def measurements_dir() -> Path:
+    return Path(os.environ.get("GREENLM_MEASUREMENTS_DIR", MEASUREMENTS_DIR)).resolve()
+
+
+def fresh_runs_file() -> Path:
+    """Where the Pipes run writes; beside the DuckDB file, so each platform (and each test) has its own."""
+    default = duckdb_path().parent / "benchmark_runs_fresh" / "latest.jsonl"
+    return Path(os.environ.get("GREENLM_BENCH_FRESH_FILE", default)).resolve()
+
+
+class BenchmarkRunConfig(dg.Config):
+    """One ``greenlm-bench run``; the defaults are a tiny real CPU run (seconds), not a measurement campaign."""
+
+    model: str = "smollm-135m"
+    backend: str = "pytorch"
+    precision: str = "fp32"
+    device: str = "cpu"
+    prompts: str = "squad50"
+    n_prompts: int = 1
+    batch_size: int = 1
+    new_tokens: int = 2
+    max_prompt_tokens: int = 32
+    repeats: int = 2
+    warmup: int = 1
+    min_window_s: float = 1.0
+    idle_s: float = 1.0
+    country: str = "FRA"
+    codecarbon: bool = True
+
+    def argv(self, out: Path) -> list[str]:
+        return [
+            sys.executable, "-m", "jobs.cli", "run",
+            "--model", self.model, "--backend", self.backend, "--precision", self.precision,
+            "--device", self.device, "--prompts", self.prompts, "--n-prompts", str(self.n_prompts),
+            "--batch-size", str(self.batch_size), "--new-tokens", str(self.new_tokens),
+            "--max-prompt-tokens", str(self.max_prompt_tokens), "--repeats", str(self.repeats),
+            "--warmup", str(self.warmup), "--min-window-s", str(self.min_window_s), "--idle-s", str(self.idle_s),
+            "--country", self.country, "--codecarbon" if self.codecarbon else "--no-codecarbon",
+            "--out", str(out),
+        ]  # fmt: skip
+
+
+@dg.asset(
+    key=["jobs", "greenlm_bench_run"],
+    group_name="measurements",
+    kinds={"python", "pytorch"},
+    pool=DUCKDB_POOL,  # not a DuckDB writer, but it keeps the CPU to itself while it measures
+    description="Runs `greenlm-bench run` (jobs/cli.py) in a subprocess through Dagster Pipes; "
+    "writes the fresh rows to a JSONL file that raw.benchmark_runs loads.",
+)
+def greenlm_bench_run(
+    context: dg.AssetExecutionContext,
+    config: BenchmarkRunConfig,
+    pipes_subprocess_client: dg.PipesSubprocessClient,
+) -> dg.MaterializeResult:
+    out = fresh_runs_file()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)  # the latest run only: a fresh file per materialization
+    env = {"PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = pipes_subprocess_client.run(
+        command=config.argv(out), context=context, cwd=str(REPO_ROOT), env=env
+    ).get_materialize_result()
+    rows = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    failed = [r for r in rows if r.get("status") != "ok"]
+    if failed:
+        raise dg.Failure(f"greenlm-bench run failed: {failed[0].get('failure_reason')}")
+    return dg.MaterializeResult(
+        metadata={**(result.metadata or {}), "fresh_file": str(out), "rows_read": len(rows)}
+    )
+
+
+def read_runs(files: list[Path]) -> pd.DataFrame:
+    """Every row of every JSONL file, reindexed to the contract; bad lines raise naming file, line and field."""
+    names = [
+        c.name for c in contract_columns(TABLE) if not c.name.startswith("_") and c.name != "source_file"
+    ]
+    records: list[dict] = []
+    for path in files:
+        text = path.read_text()
+        if not text.strip():
+            raise RawLoadError(f"{path}: file is empty")
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RawLoadError(f"{path}: line {n}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(rec, dict):
+                raise RawLoadError(f"{path}: line {n}: expected a JSON object")
+            missing = [k for k in REQUIRED if rec.get(k) in (None, "")]
+            if missing:
+                raise RawLoadError(f"{path}: line {n}: field '{missing[0]}' is missing or empty")
+            row = {k: rec.get(k) for k in names}
+            row["source_file"] = _rel(path)
+            row[ROW_COLUMN] = f"{path.name}:{n}"
+            records.append(row)
+    df = pd.DataFrame.from_records(records, columns=[*names, "source_file", ROW_COLUMN])
+    return df.astype(object).where(df.notna(), None)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+@dg.asset(
+    key=["raw", TABLE],
+    group_name="ingest",
+    kinds={"duckdb", "python"},
+    pool=DUCKDB_POOL,
+    deps=[greenlm_bench_run],
+    description="GreenLM's own measured benchmark runs: committed data/measurements/*.jsonl plus the latest "
+    "fresh Pipes run, one row per measured configuration (docs/MEASUREMENT.md).",
+    check_specs=[
+        dg.AssetCheckSpec("run_id_unique", asset=dg.AssetKey(["raw", TABLE])),
+        dg.AssetCheckSpec("ok_rows_are_complete", asset=dg.AssetKey(["raw", TABLE])),
+    ],
+    metadata={"dagster/table_name": f"raw.{TABLE}", "key_columns": ["run_id"]},
+)
+def benchmark_runs(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    committed = sorted(measurements_dir().glob("*.jsonl"))
+    fresh = fresh_runs_file()
+    files = committed + ([fresh] if fresh.exists() else [])
+    if not files:
+        raise RawLoadError(f"{measurements_dir()}: no *.jsonl measurement files")
+    df = read_runs(files)
+    ref = "; ".join(_rel(f) for f in files) + " (see data/measurements/README.md)"
+    with duckdb.get_connection() as con:
+        n = load_raw_table(
+            con, TABLE, df, source="greenlm_bench", source_ref=ref, source_file=", ".join(map(_rel, files))
+        )
+        dupes, incomplete, by_status, preview = (
+            con.execute(f"SELECT count(*) - count(DISTINCT run_id) FROM raw.{TABLE}").fetchone()[0],
+            con.execute(
+                f"SELECT count(*) FROM raw.{TABLE} WHERE status = 'ok' AND (tokens_per_s IS NULL OR "
+                "tokens_per_s <= 0 OR tokens_out_total IS NULL OR energy_scope IS NULL)"
+            ).fetchone()[0],
+            dict(con.execute(f"SELECT status, count(*) FROM raw.{TABLE} GROUP BY 1").fetchall()),
+            con.execute(
+                f"SELECT model_key, backend, precision, device, batch_size, round(tokens_per_s, 1) AS tok_s, "
+                f"round(j_per_output_token, 3) AS j_tok, energy_source FROM raw.{TABLE} LIMIT 8"
+            ).df(),
+        )
+    context.log.info(f"raw.{TABLE}: {n} rows from {len(files)} file(s)")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": n,
+            "rows_by_status": json.dumps(by_status),
+            "files": ref,
+            "preview": md_preview(preview, 8),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="run_id_unique", passed=dupes == 0, metadata={"duplicates": dupes}
+            ),
+            dg.AssetCheckResult(
+                check_name="ok_rows_are_complete",
+                passed=incomplete == 0,
+                metadata={"incomplete_ok_rows": incomplete},
+            ),
+        ],
+    )

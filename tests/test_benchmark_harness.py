@@ -1,0 +1,237 @@
+"""jobs/ (greenlm-bench): accounting, refusals, atomic rows, a tiny real CPU run, and raw.benchmark_runs via Pipes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from greenlm_assets.defs.ingest.benchmark_runs import read_runs
+from greenlm_assets.lib.raw_load import RawLoadError
+from jobs import accounting as acc
+from jobs.backends import UnsupportedCombination, check_combination
+from jobs.cli import app
+from jobs.energy import idle_power_w
+from jobs.provenance import HARDWARE_TABLE
+from jobs.registry import parameter_count, registry
+from jobs.rows import append_row, read_rows
+from tests.conftest import repo_root
+
+TINY = ["--model", "smollm-135m", "--backend", "pytorch", "--precision", "fp32", "--n-prompts", "2",
+        "--new-tokens", "3", "--max-prompt-tokens", "16", "--repeats", "2", "--warmup", "1",
+        "--min-window-s", "0.3", "--idle-s", "0.2"]  # fmt: skip
+
+
+def test_count_generated_stops_after_first_eos() -> None:
+    assert acc.count_generated([5, 6, 7], {0}, None) == 3
+    assert acc.count_generated([5, 0, 0, 0], {0}, None) == 2  # EOS counted, the padding after it not
+    assert acc.count_generated([5, 6, 9, 9], {0}, 9) == 2  # trailing pads (pad != eos) not counted
+    assert acc.count_generated([], {0}, None) == 0
+
+
+class _PowerCounter:
+    """A cumulative counter that grows at a fixed power in real time (the accounting is under test, not NVML)."""
+
+    source, scope = "test", "gpu"
+
+    def __init__(self, watts: float) -> None:
+        self.watts = watts
+
+    def read_j(self) -> float:
+        return self.watts * time.perf_counter()
+
+
+def test_window_repeats_the_workload_until_min_duration() -> None:
+    calls = []
+
+    def unit() -> acc.Unit:
+        time.sleep(0.04)
+        calls.append(1)
+        return acc.Unit(tokens_out=4, tokens_in=10, prefill_s=0.01)
+
+    w = acc.run_window(unit, 0.25, _PowerCounter(100.0).read_j)
+    assert w.window_s >= 0.25
+    assert w.n_calls == len(calls) >= 6  # 0.25 s / 0.04 s per call
+    assert w.tokens_out == 4 * w.n_calls and w.tokens_in == 10 * w.n_calls
+    assert w.energy_j == pytest.approx(100.0 * w.window_s, rel=0.05)
+    assert w.prefill_s == pytest.approx(0.01 * w.n_calls)
+    # a workload longer than the minimum still makes exactly one call
+    assert acc.run_window(unit, 0.0, lambda: None).n_calls == 1
+
+
+def test_idle_power_and_net_energy() -> None:
+    assert idle_power_w(_PowerCounter(50.0), 0.2) == pytest.approx(50.0, rel=0.02)
+    w = acc.Window(window_s=10.0, energy_j=3000.0, tokens_out=1000, tokens_in=500, n_calls=10, prefill_s=1.0)
+    m = acc.window_metrics(w, p_idle_w=120.0)
+    assert m["energy_net_j"] == pytest.approx(3000.0 - 1200.0)
+    assert m["j_per_output_token"] == pytest.approx(3.0)
+    assert m["j_per_output_token_net"] == pytest.approx(1.8)
+    assert m["wh_per_1k_tokens"] == pytest.approx(3.0 * 1000 / 3600)
+    assert m["avg_power_w"] == pytest.approx(300.0)
+    assert m["tokens_per_s"] == pytest.approx(100.0)
+    # decode: tokens after each sequence's first (batch 2, 10 calls) over the window minus prefill time
+    assert acc.decode_tokens_per_s(w, batch_size=2) == pytest.approx((1000 - 20) / 9.0)
+    assert acc.window_metrics(acc.Window(1.0, None, 5, 5, 1, 0.1), None)["j_per_output_token"] is None
+
+
+def test_mean_sd_cv() -> None:
+    assert acc.mean_sd_cv([10.0, 12.0, 14.0]) == pytest.approx((12.0, 2.0, 2.0 / 12.0))
+    assert acc.mean_sd_cv([7.0]) == (7.0, 0.0, 0.0)
+    assert acc.mean_sd_cv([1.0, None]) == (None, None, None)
+
+
+def test_roofline_bound() -> None:
+    # Llama-3.1-8B in bf16 on an H200 (4.8 TB/s): about 299 tokens/s at batch 1, 32x at batch 32 unless compute-bound
+    p = parameter_count("llama-3.1-8b")
+    b1 = acc.decode_bound_tokens_per_s(1, p, 2.0, 4.8e12, 9.895e14)
+    assert b1 == pytest.approx(4.8e12 / (p * 2.0))
+    assert acc.decode_bound_tokens_per_s(32, p, 2.0, 4.8e12, 9.895e14) == pytest.approx(32 * b1)
+    assert acc.decode_bound_tokens_per_s(4096, p, 2.0, 4.8e12, 9.895e14) == pytest.approx(9.895e14 / (2 * p))
+    assert acc.decode_bound_tokens_per_s(1, p, 2.0, None, None) is None
+
+
+def test_registry_uses_published_architectures() -> None:
+    published = {"smollm-135m", "smollm-360m", "smollm-1.7b", "smollm2-135m", "qwen2.5-0.5b", "qwen2.5-1.5b",
+                 "qwen2.5-3b", "qwen2.5-7b", "llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "mistral-7b",
+                 "phi-3-mini", "gemma-2-2b", "gemma-2-9b", "llama-2-13b"}  # fmt: skip
+    assert published <= set(registry())
+    assert parameter_count("smollm-135m") == 134_515_008
+    assert parameter_count("llama-3.1-8b") / 1e9 == pytest.approx(8.03, abs=0.01)
+    assert parameter_count("qwen2.5-7b") / 1e9 == pytest.approx(7.62, abs=0.01)
+    assert parameter_count("gemma-2-2b") / 1e9 == pytest.approx(2.61, abs=0.01)
+    for spec in registry().values():
+        assert spec.source.startswith("https://huggingface.co/") and spec.source.endswith("config.json")
+
+
+def test_hardware_table_matches_the_epoch_catalog() -> None:
+    catalog = pd.read_csv(repo_root() / "data/snapshots/epoch_ai/ml_hardware.csv").set_index("Hardware name")
+    for row in json.loads(HARDWARE_TABLE.read_text())["gpus"]:
+        assert catalog.loc[row["epoch_name"], "Memory bandwidth (byte/s)"] == row["hbm_bytes_per_s"]
+    h200 = next(r for r in json.loads(HARDWARE_TABLE.read_text())["gpus"] if r["nvml_pattern"] == "H200")
+    assert h200["hbm_bytes_per_s"] == 4.8e12
+
+
+def test_unsupported_combinations_are_refused_with_the_valid_list(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedCombination, match=r"onnxruntime/fp16/cuda"):
+        check_combination("onnxruntime", "fp16", "cpu")
+    with pytest.raises(UnsupportedCombination, match=r"unknown backend 'tensorrt'.*pytorch/fp32/cpu"):
+        check_combination("tensorrt", "fp32", "cpu")
+    out = tmp_path / "rows.jsonl"
+    res = CliRunner().invoke(app, ["run", "--model", "gpt-5", "--out", str(out)])
+    assert res.exit_code == 2 and "smollm-135m" in res.output and "llama-3.1-8b" in res.output
+    res = CliRunner().invoke(
+        app, ["run", "--backend", "onnxruntime", "--precision", "int8-weight", "--out", str(out)]
+    )
+    assert res.exit_code == 2 and "onnxruntime/int8-dynamic/cpu" in res.output
+    assert not out.exists()
+
+
+def test_no_gpu_skips_gpu_configurations_without_rows(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")  # CI has none; the skip path is what is tested there
+    out = tmp_path / "rows.jsonl"
+    res = CliRunner().invoke(
+        app, ["run", *TINY, "--device", "cuda", "--backend", "pytorch", "--out", str(out)]
+    )
+    assert res.exit_code == 0 and "no CUDA GPU" in res.output
+    assert not out.exists()
+
+
+def test_a_killed_writer_leaves_only_whole_rows(tmp_path: Path) -> None:
+    out = tmp_path / "rows.jsonl"
+    script = textwrap.dedent(f"""
+        from jobs.rows import append_row
+        i = 0
+        while True:
+            append_row({str(out)!r}, {{"run_id": str(i), "payload": "x" * 200_000}})
+            i += 1
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=repo_root())
+    deadline = time.time() + 20
+    while time.time() < deadline and not (out.exists() and out.stat().st_size > 1_000_000):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rows = read_rows(out)  # every line parses: no partial row
+    assert len(rows) >= 5
+    assert [r["run_id"] for r in rows] == [str(i) for i in range(len(rows))]
+    append_row(out, {"run_id": "after"})  # leftover temp files do not block the next write
+    assert read_rows(out)[-1]["run_id"] == "after"
+
+
+def test_tiny_real_cpu_run_through_the_cli(tmp_path: Path) -> None:
+    out = tmp_path / "rows.jsonl"
+    res = CliRunner().invoke(app, ["run", *TINY, "--no-codecarbon", "--batch-size", "1,2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = read_rows(out)
+    assert [r["batch_size"] for r in rows] == [1, 2]
+    for r in rows:
+        assert r["status"] == "ok", r.get("failure_reason")
+        assert r["weights"] == "random" and r["tokenizer"] == "smollm-135m"
+        # token counting: 3 forced new tokens per sequence, batch_size sequences per call
+        calls = r["calls_per_window"] * r["repeats"]
+        assert r["tokens_out_total"] == pytest.approx(3 * r["batch_size"] * calls)
+        assert r["tokens_in_total"] == pytest.approx(16 * r["batch_size"] * calls)
+        assert all(w >= 0.3 for w in r["windows_s"])
+        assert r["tokens_per_s"] > 0 and r["tokens_per_s_cv"] >= 0 and r["ttft_s"] > 0
+        assert r["energy_source"] == "none" and r["cpu_energy_source"] == "estimate"  # no RAPL, no CodeCarbon
+        assert r["hardware"].startswith("CPU ") and r["params_b"] == pytest.approx(0.1345, abs=1e-4)
+        assert r["config_hash"] and r["timestamp_utc"].endswith("Z") and r["country_iso3"] == "FRA"
+    assert rows[0]["config_hash"] != rows[1]["config_hash"]
+
+
+def test_bad_measurement_file_names_file_and_line(tmp_path: Path) -> None:
+    good = json.loads(
+        (repo_root() / "data/measurements/gpu_h200_2026-11-30.jsonl").read_text().splitlines()[0]
+    )
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(good) + "\n" + '{"run_id": "x", "status": "ok"\n')
+    with pytest.raises(RawLoadError, match=r"bad.jsonl: line 2: not valid JSON"):
+        read_runs([bad])
+    bad.write_text(json.dumps({**good, "model_key": None}) + "\n")
+    with pytest.raises(RawLoadError, match=r"bad.jsonl: line 1: field 'model_key'"):
+        read_runs([bad])
+
+
+def test_pipes_run_lands_in_raw_benchmark_runs(platform: dict, con) -> None:
+    result = platform["result"]
+    mats = result.asset_materializations_for_node("jobs__greenlm_bench_run")
+    assert mats and mats[-1].metadata["rows"].value == 1  # reported by the subprocess through Pipes
+    committed = sum(
+        len(p.read_text().splitlines()) for p in (repo_root() / "data/measurements").glob("*.jsonl")
+    )
+    total, fresh_ok = con.execute(
+        "SELECT count(*), count(*) FILTER (source_file LIKE '%latest.jsonl' AND status = 'ok') FROM raw.benchmark_runs"
+    ).fetchone()
+    assert (total, fresh_ok) == (committed + 1, 1)
+    row = con.execute(
+        "SELECT model_key, hf_model_id, device, energy_source, energy_scope, weights, meets_protocol, source, "
+        "codecarbon_energy_kwh > 0 FROM staging.stg_benchmark_runs__runs WHERE source_file LIKE '%latest.jsonl'"
+    ).fetchone()
+    assert row == (
+        "smollm-135m",
+        "HuggingFaceTB/SmolLM-135M",
+        "cpu",
+        "estimate",
+        "cpu",
+        "random",
+        False,
+        "greenlm",
+        True,
+    )
+    h200 = con.execute(
+        "SELECT count(*) FROM staging.stg_benchmark_runs__runs WHERE hardware = 'NVIDIA H200' AND energy_source = "
+        "'nvml' AND meets_protocol AND roofline_efficiency > 0"
+    ).fetchone()[0]
+    assert h200 >= 40
