@@ -20,7 +20,7 @@ import pytest
 
 from greenlm_assets.lib import sources
 from greenlm_assets.lib.raw_load import RawLoadError, load_raw_table
-from tests.faults.helpers import copy_snapshots, duplicate_rows, failure_message, run, table_state
+from tests.faults.helpers import REPO, copy_snapshots, duplicate_rows, failure_message, run, table_state
 
 LB_V1 = "open_llm_leaderboard/open_llm_leaderboard_v1_2025-03-21.csv"
 LB_V2 = "open_llm_leaderboard/open_llm_leaderboard_v2_2025-03-21.csv"
@@ -34,6 +34,7 @@ PRICES = "gpu_prices/ewyluda_gpu_price_index_excerpt/observations_2026-10-10_exc
 FSDL = "gpu_prices/fsdl_cloud_gpus/cloud-gpus.csv"
 TUGOT = "gpu_prices/tugot17_primeintellect_summary/B200_180GB.jsonl"
 CARD = "gpu_prices/united_compute_amazon_purchase_prices/NVIDIA_GeForce_RTX_4090.json"
+RUNS = "measurements/gpu_h200_2026-11-30.jsonl"
 
 # raw table -> (snapshot folders it reads, key columns)
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -50,6 +51,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "gpu_purchase_prices": (("gpu_prices",), ("gpu_name_raw", "observed_at")),
     "grid_carbon_intensity": ((), ("country_iso3",)),
+    "benchmark_runs": (("measurements",), ("run_id",)),  # data/measurements, via GREENLM_MEASUREMENTS_DIR
 }
 
 
@@ -379,6 +381,38 @@ CASES: dict[str, Case] = {
     ),
 }
 
+CASES |= {
+    # --- GreenLM's own benchmark rows (greenlm-bench JSONL)
+    "bench_truncated_last_line": Case(
+        "benchmark_runs",
+        lambda root: (root / RUNS).write_bytes((root / RUNS).read_bytes()[:-40]),
+        "error",
+        ("not valid JSON",),
+        RUNS,
+    ),
+    "bench_duplicate_run_id": Case(
+        "benchmark_runs",
+        lambda root: (root / RUNS).write_text(
+            (root / RUNS).read_text() + (root / RUNS).read_text().splitlines()[0] + "\n"
+        ),
+        "error",
+        ("key ['run_id']", "repeats row"),
+    ),
+    "bench_missing_model_key": Case(
+        "benchmark_runs",
+        edit_jsonl_line(RUNS, 3, _without("model_key")),
+        "error",
+        ("line 4: field 'model_key' is missing or empty",),
+        RUNS,
+    ),
+    "bench_tokens_per_s_wrong_type": Case(
+        "benchmark_runs",
+        edit_jsonl_line(RUNS, 1, lambda d: {**d, "tokens_per_s": "fast"}),
+        "error",
+        ("field 'tokens_per_s' = 'fast' is not a valid DOUBLE",),
+    ),
+}
+
 # Grid carbon intensity is read from the installed codecarbon package (never copied), so its cases call the same
 # reader and contract-checked load the asset uses, on a bad file, against the DB the asset filled.
 GRID_CASES: dict[str, tuple[object, str]] = {
@@ -407,6 +441,7 @@ def baselines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[st
             with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("GREENLM_DUCKDB_PATH", str(db))
                 mp.delenv("GREENLM_SNAPSHOTS_DIR", raising=False)
+                mp.delenv("GREENLM_MEASUREMENTS_DIR", raising=False)
                 assert run(f'key:"raw/{table}"').success
             built[table] = db
         return built[table]
@@ -427,9 +462,17 @@ def test_bad_input(
     assert before.rows > 0
     quarantine_before = table_state(db, "catalog_quarantine", f"table_name = '{case.table}'")
 
-    snaps = copy_snapshots(tmp_path / "snapshots", *folders)
+    snaps = tmp_path / "snapshots"
+    for folder in folders:
+        if folder == "measurements":
+            shutil.copytree(
+                REPO / "data" / "measurements", snaps / folder, ignore=shutil.ignore_patterns("quality")
+            )
+        else:
+            copy_snapshots(snaps, folder)
     case.corrupt(snaps)
     monkeypatch.setenv("GREENLM_SNAPSHOTS_DIR", str(snaps))
+    monkeypatch.setenv("GREENLM_MEASUREMENTS_DIR", str(snaps / "measurements"))
     monkeypatch.setenv("GREENLM_DUCKDB_PATH", str(db))
     result = run(f'key:"raw/{case.table}"')
     after = table_state(db, case.table)

@@ -157,7 +157,13 @@ def benchmark_runs(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
     ref = "; ".join(_rel(f) for f in files) + " (see data/measurements/README.md)"
     with duckdb.get_connection() as con:
         n = load_raw_table(
-            con, TABLE, df, source="greenlm_bench", source_ref=ref, source_file=", ".join(map(_rel, files))
+            con,
+            TABLE,
+            df,
+            source="greenlm_bench",
+            source_ref=ref,
+            source_file=", ".join(map(_rel, files)),
+            key_columns=("run_id",),  # a row appended twice (or a copied file) is refused, not loaded twice
         )
         dupes, incomplete, by_status, preview = (
             con.execute(f"SELECT count(*) - count(DISTINCT run_id) FROM raw.{TABLE}").fetchone()[0],
