@@ -185,7 +185,8 @@ def test_tiny_real_cpu_run_through_the_cli(tmp_path: Path) -> None:
         assert r["tokens_in_total"] == pytest.approx(16 * r["batch_size"] * calls)
         assert all(w >= 0.3 for w in r["windows_s"])
         assert r["tokens_per_s"] > 0 and r["tokens_per_s_cv"] >= 0 and r["ttft_s"] > 0
-        assert r["energy_source"] == "none" and r["cpu_energy_source"] == "estimate"  # no RAPL, no CodeCarbon
+        # RAPL when readable, else no energy at all here (CodeCarbon, the estimate, is switched off in this run)
+        assert (r["energy_source"], r["cpu_energy_source"]) in {("none", "estimate"), ("rapl", "rapl")}
         assert r["hardware"].startswith("CPU ") and r["params_b"] == pytest.approx(0.1345, abs=1e-4)
         assert r["config_hash"] and r["timestamp_utc"].endswith("Z") and r["country_iso3"] == "FRA"
     assert rows[0]["config_hash"] != rows[1]["config_hash"]
@@ -219,17 +220,9 @@ def test_pipes_run_lands_in_raw_benchmark_runs(platform: dict, con) -> None:
         "SELECT model_key, hf_model_id, device, energy_source, energy_scope, weights, meets_protocol, source, "
         "codecarbon_energy_kwh > 0 FROM staging.stg_benchmark_runs__runs WHERE source_file LIKE '%latest.jsonl'"
     ).fetchone()
-    assert row == (
-        "smollm-135m",
-        "HuggingFaceTB/SmolLM-135M",
-        "cpu",
-        "estimate",
-        "cpu",
-        "random",
-        False,
-        "greenlm",
-        True,
-    )
+    assert row[:3] == ("smollm-135m", "HuggingFaceTB/SmolLM-135M", "cpu")
+    assert row[3] in {"estimate", "rapl"} and row[4] == "cpu"  # never presented as a measurement without RAPL
+    assert row[5:] == ("random", False, "greenlm", True)  # smoke run: windows under 5 s -> not the protocol
     h200 = con.execute(
         "SELECT count(*) FROM staging.stg_benchmark_runs__runs WHERE hardware = 'NVIDIA H200' AND energy_source = "
         "'nvml' AND meets_protocol AND roofline_efficiency > 0"
