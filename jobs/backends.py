@@ -147,6 +147,7 @@ def load(
     pad_id: int,
     eos_ids: list[int],
     cache_dir: Path,
+    intra_op_threads: int | None = None,
 ) -> Loaded:
     check_combination(backend, precision, device)
     why = missing_library(backend)
@@ -155,7 +156,7 @@ def load(
     dtype = _torch_dtype(precision, device)
     dname = str(dtype).removeprefix("torch.")
     if backend == "onnxruntime":
-        return _load_ort(spec, precision, device, weights_path, pad_id, eos_ids, cache_dir)
+        return _load_ort(spec, precision, device, weights_path, pad_id, eos_ids, cache_dir, intra_op_threads)
     model, weights = build_torch_model(spec, dtype, device, weights_path)
     extra: dict[str, Any] = {}
     quant = "none"
@@ -206,6 +207,7 @@ def _load_ort(
     pad_id: int,
     eos_ids: list[int],
     cache_dir: Path,
+    intra_op_threads: int | None = None,
 ) -> Loaded:
     """Export the (random or real) torch model to ONNX with optimum, optionally quantize it dynamically to int8."""
     import torch
@@ -250,7 +252,13 @@ def _load_ort(
                 if not (model_dir / f.name).exists():
                     (model_dir / f.name).write_bytes(f.read_bytes())
         quant = QUANTIZATION[precision]
-    model = ORTModelForCausalLM.from_pretrained(model_dir, provider=provider)
+    session_options = None
+    if intra_op_threads:  # the same thread count as torch gets, so CPU backends compare like for like
+        import onnxruntime
+
+        session_options = onnxruntime.SessionOptions()
+        session_options.intra_op_num_threads = intra_op_threads
+    model = ORTModelForCausalLM.from_pretrained(model_dir, provider=provider, session_options=session_options)
     gen = _hf_generate(model, pad_id, eos_ids, {})
     dtype = (
         "float16"

@@ -82,8 +82,8 @@ class QualityRun:
     country_iso3: str = "USA"
     squad_file: str = str(SQUAD_FILE)
     prompt_version: str = PROMPT_VERSION
-    # torch intra-op threads (None: torch's default). On a shared, oversubscribed CPU one thread avoids OpenMP
-    # spin-waiting on preempted threads (measured here: 6x faster than 2 threads at load average 11).
+    # intra-op threads of torch and ONNX Runtime (None: their defaults). On a shared, oversubscribed CPU one thread
+    # avoids spin-waiting on preempted threads (measured here: 6x faster than 2 threads at load average 11).
     torch_threads: int | None = None
 
     def config_hash(self, backend: str, precision: str) -> str:
@@ -295,7 +295,7 @@ def _run_one(
 
     t0 = time.perf_counter()
     loaded = load(spec, backend, precision, run.device, weights_path=ref, pad_id=pad_id, eos_ids=eos_ids,
-                  cache_dir=cache_dir)  # fmt: skip
+                  cache_dir=cache_dir, intra_op_threads=run.torch_threads)  # fmt: skip
     row.update(load_s=time.perf_counter() - t0, weights=loaded.weights, quantization=loaded.quantization,
                compute_dtype=loaded.compute_dtype, backend_notes=loaded.notes)  # fmt: skip
     if (backend, precision) == REFERENCE:
@@ -439,7 +439,7 @@ def quality(
         console.print(
             f"{r['config_key']}: EM {r['exact_match']:.1f} F1 {r['f1']:.1f} ({r['n_correct']} correct), "
             f"{r['tokens_per_s']:.1f} tok/s, {_fmt(r.get('j_per_correct_answer'))} J/correct "
-            f"[{r.get('energy_source')}], agreement {_fmt(r.get('token_agreement_vs_fp32'))}"
+            f"(energy {r.get('energy_source')}), agreement {_fmt(r.get('token_agreement_vs_fp32'))}"
         )
 
     rows = run_grid(run, grid, out, cache_dir=cache_dir, deadline_s=deadline_s, not_run=not_run, on_row=show)
