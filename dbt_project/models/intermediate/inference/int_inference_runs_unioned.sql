@@ -1,11 +1,13 @@
 {#
-  Every measured inference run in one schema: third-party runs (LLM-Perf: machine scope; ML.ENERGY: gpu scope) and,
-  once the harness is staged, GreenLM's own runs. One row per run, never merged across scopes.
+  Every measured inference run in one schema: third-party runs (LLM-Perf: machine scope; ML.ENERGY: gpu scope) and
+  GreenLM's own finished runs (greenlm-bench: gpu = NVML, cpu = RAPL/estimate, as the harness recorded it, with its
+  own roofline figures). One row per run, never merged across scopes.
   - gpu_key: from seed inference_hardware_gpu_keys ((source, hardware) -> dim_gpus key; gpu_key_assumed where the
     source leaves form factor or memory unstated). NULL for CPU runs.
-  - params_b: dim_models' (the leaderboard's exact safetensors count) when the model is there, else the run's own
-    figure. ML.ENERGY v2 publishes rounded sizes (Mistral 7B v0.3 as 7, really 7.25B), which would put models on the
-    wrong side of the 7B boundary.
+  - params_b: GreenLM's exact count (the harness counts the loaded parameters), else dim_models' (leaderboard, from
+    safetensors, 2 decimals), else the run's own figure: ML.ENERGY v2 publishes rounded sizes (Mistral 7B v0.3 as 7,
+    really 7.25B), which would put models on the wrong side of the 7B boundary.
+  - precision: GreenLM's weight-only 'int8-weight' / 'int4-weight' become int8 / int4 (quantization keeps the how).
   - bytes_per_param: seed precision_bytes; fp8 = 1 and mxfp4 = 4.25 bits (4-bit values + one 8-bit scale per block
     of 32, OCP MX spec) are not in the seed; ML.ENERGY v1/v2 publish no precision: vLLM/HF default 16-bit assumed
     (precision_assumed = true).
@@ -25,6 +27,11 @@ gpu_keys as (
 
 precision_bytes as (
     select precision, bytes_per_param from {{ ref('precision_bytes') }}
+),
+
+greenlm as (
+    select * from {{ ref('stg_benchmark_runs__runs') }}
+    where status = 'ok' and j_per_output_token is not null
 ),
 
 models as (
@@ -67,8 +74,45 @@ third_party_runs as (
     left join ml_energy as e on t.run_id = e.run_id and t.source like 'ml_energy%'
 ),
 
+greenlm_runs as (
+    select
+        'greenlm:' || run_id as inference_run_key,
+        run_id,
+        'greenlm' as source,
+        'greenlm-bench ' || strftime(timestamp_utc, '%Y-%m-%d') as source_vintage,
+        model_key,
+        hf_model_id as source_model_id,
+        params_b as run_params_b,
+        null::double as activated_params_b,
+        hardware,
+        coalesce(gpu_name, cpu_model) as hardware_raw,
+        case when device = 'cuda' then 'gpu' else 'cpu' end as device,
+        1 as num_gpus,
+        null::integer as tensor_parallel,
+        backend,
+        precision,
+        quantization,
+        batch_size,
+        null::double as avg_batch_size,
+        prompt_set as task,
+        tokens_per_s,
+        j_per_output_token,
+        j_per_output_token_net,
+        avg_power_w,
+        energy_scope,
+        weights,
+        roofline_efficiency as measured_roofline_efficiency,
+        bound_tokens_per_s as measured_bound_tokens_per_s,
+        tokens_per_s_cv,
+        peak_memory_gb,
+        country_iso3
+    from greenlm
+),
+
 unioned as (
     select * from third_party_runs
+    union all
+    select * from greenlm_runs
 ),
 
 final as (
@@ -79,14 +123,15 @@ final as (
         u.source_vintage,
         u.model_key,
         u.source_model_id,
-        coalesce(m.params_b, u.run_params_b) as params_b,
+        p.params_b,
         case
-            when m.params_b is not null then 'dim_models'
-            when u.run_params_b is not null then 'run'
+            when p.params_b is null then null
+            when p.params_b = u.run_params_b and (u.source = 'greenlm' or m.params_b is null) then 'run'
+            else 'dim_models'
         end as params_b_source,
         u.activated_params_b,
-        coalesce(u.activated_params_b < coalesce(m.params_b, u.run_params_b), false) as is_moe,
-        {{ size_class('coalesce(m.params_b, u.run_params_b)') }} as size_class,
+        coalesce(u.activated_params_b < p.params_b, false) as is_moe,
+        {{ size_class('p.params_b') }} as size_class,
         u.hardware,
         u.hardware_raw,
         u.device,
@@ -95,12 +140,12 @@ final as (
         u.num_gpus,
         u.tensor_parallel,
         u.backend,
-        coalesce(u.precision, 'bf16') as precision,
+        p.precision,
         u.precision is null as precision_assumed,
         u.quantization,
         coalesce(
             pb.bytes_per_param,
-            case coalesce(u.precision, 'bf16') when 'fp8' then 1.0 when 'mxfp4' then 4.25 / 8 end
+            case p.precision when 'fp8' then 1.0 when 'mxfp4' then 4.25 / 8 end
         ) as bytes_per_param,
         u.batch_size,
         u.avg_batch_size,
@@ -120,8 +165,18 @@ final as (
         u.country_iso3
     from unioned as u
     left join models as m on u.model_key = m.model_key
+    cross join lateral (
+        select
+            coalesce(case when u.source = 'greenlm' then u.run_params_b end, m.params_b, u.run_params_b) as params_b,
+            case
+                when u.precision is null then 'bf16'
+                when u.precision like 'int8%' then 'int8'
+                when u.precision like 'int4%' then 'int4'
+                else u.precision
+            end as precision
+    ) as p
     left join gpu_keys as k on u.source = k.source and u.hardware = k.hardware
-    left join precision_bytes as pb on coalesce(u.precision, 'bf16') = pb.precision
+    left join precision_bytes as pb on p.precision = pb.precision
 )
 
 select * from final
