@@ -61,6 +61,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.fault("hostile")
+@pytest.mark.slow
 def test_hostile_model_names_flow_through_ingest_dbt_and_charts(
     env: Path, monkeypatch: pytest.MonkeyPatch, measured
 ) -> None:
