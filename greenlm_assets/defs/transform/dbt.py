@@ -1,13 +1,31 @@
 """The dbt project as Dagster assets: models become assets, dbt tests become asset checks."""
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from graphlib import TopologicalSorter
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from greenlm_assets.lib.dbt_project import dbt_project
+from greenlm_assets.lib.paths import DBT_PROJECT_DIR
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL
+
+BUILD_LOG_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.dbt_build_log (
+    selection_sha256 VARCHAR PRIMARY KEY,
+    inputs_sha256 VARCHAR NOT NULL,
+    built_at TIMESTAMP NOT NULL
+);
+"""
+# What a dbt build's result depends on besides the raw data (vars live in dbt_project.yml).
+PROJECT_INPUTS = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
 
 class GreenLMTranslator(DagsterDbtTranslator):
@@ -24,12 +42,100 @@ class GreenLMTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "transform"
 
 
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt assets."""
+
+    force: bool = Field(default=False, description="Run dbt even when nothing it reads has changed.")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def build_inputs_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """sha256 over every raw table's (name, rows, last load time) and every file of the dbt project."""
+    digest = hashlib.sha256()
+    tables = con.execute(
+        "SELECT t.table_name, bool_or(c.column_name = '_ingested_at') FROM information_schema.tables t "
+        "JOIN information_schema.columns c USING (table_schema, table_name) "
+        "WHERE t.table_schema = 'raw' GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    for name, has_ingested_at in tables:
+        last = "max(_ingested_at)" if has_ingested_at else "NULL"
+        digest.update(
+            repr((name, con.execute(f"SELECT count(*), {last} FROM raw.{_quote(name)}").fetchone())).encode()
+        )
+    for entry in PROJECT_INPUTS:
+        root = DBT_PROJECT_DIR / entry
+        for path in sorted([root] if root.is_file() else root.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _selection_sha(context: dg.AssetExecutionContext) -> str:
+    keys = sorted(k.to_user_string() for k in context.selected_asset_keys)
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def _relations_exist(con: duckdb.DuckDBPyConnection, keys: set[dg.AssetKey]) -> bool:
+    present = set(con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall())
+    return all(tuple(k.path[-2:]) in present for k in keys)
+
+
+def _reuse_previous_build(
+    context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection, inputs_sha: str
+) -> datetime | None:
+    """When the same selection was built from the same inputs and its relations exist, when that build was."""
+    con.execute(BUILD_LOG_DDL)
+    row = con.execute(
+        "SELECT built_at FROM meta.dbt_build_log WHERE selection_sha256 = ? AND inputs_sha256 = ?",
+        [_selection_sha(context), inputs_sha],
+    ).fetchone()
+    return row[0] if row and _relations_exist(con, set(context.selected_asset_keys)) else None
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=GreenLMTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool=DUCKDB_POOL,
 )
-def greenlm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: runs every model and its data and unit tests, streaming results to Dagster."""
-    yield from dbt.cli(["build"], context=context).stream()
+def greenlm_dbt_models(
+    context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, duckdb: DuckDBResource
+) -> Iterator[Any]:
+    """`dbt build` of the selected models with their data tests, streamed to Dagster as assets and checks.
+
+    Unit tests check SQL logic, not data, so they run in `make test` / plain `dbt build`, not on every
+    materialization. When nothing dbt reads has changed since the last successful build of the same selection
+    (raw tables' row counts and load times, the project's files) dbt is not run again: the assets are reported
+    as materialized with ``reused_build_at`` and the checks with the passing result of that build.
+    """
+    with duckdb.get_connection() as con:
+        inputs_sha = build_inputs_fingerprint(con)
+        previous = None if config.force else _reuse_previous_build(context, con, inputs_sha)
+    if previous is not None:
+        context.log.info(
+            f"dbt inputs unchanged since the build of {previous:%Y-%m-%d %H:%M:%S} UTC: not rebuilt"
+        )
+        meta = {"reused_build_at": str(previous), "inputs_sha256": inputs_sha}
+        selected = set(context.selected_asset_keys)
+        deps = context.assets_def.asset_deps
+        # A multi-asset must report its assets upstream first.
+        order = TopologicalSorter({k: deps.get(k, set()) & selected for k in selected}).static_order()
+        for key in order:
+            yield dg.MaterializeResult(asset_key=key, metadata=meta)
+        for check in context.selected_asset_check_keys:
+            yield dg.AssetCheckResult(
+                asset_key=check.asset_key, check_name=check.name, passed=True, metadata=meta
+            )
+        return
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    # Reached only when every model built and every test passed (dagster-dbt raises otherwise).
+    with duckdb.get_connection() as con:
+        con.execute(BUILD_LOG_DDL)
+        con.execute(
+            "INSERT OR REPLACE INTO meta.dbt_build_log VALUES (?, ?, ?)",
+            [_selection_sha(context), inputs_sha, datetime.now(UTC).replace(tzinfo=None)],
+        )

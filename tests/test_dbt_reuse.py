@@ -1,0 +1,32 @@
+"""dbt is not re-run when nothing it reads changed; any raw reload or project edit changes the fingerprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from greenlm_assets.defs.transform.dbt import build_inputs_fingerprint, greenlm_dbt_models
+from tests.conftest import load_defs, materialize_all
+
+
+def test_unchanged_inputs_reuse_the_last_build(platform: dict) -> None:
+    result = materialize_all(load_defs(), selection=dg.AssetSelection.assets(greenlm_dbt_models))
+    assert result.success
+    mats = [e.materialization for e in result.get_asset_materialization_events()]
+    assert len(mats) > 20
+    assert all("reused_build_at" in m.metadata for m in mats)
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed and "reused_build_at" in c.metadata for c in checks)
+
+
+def test_fingerprint_follows_raw_data(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "f.duckdb")) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.t (x INT, _ingested_at TIMESTAMP)")
+        con.execute("INSERT INTO raw.t VALUES (1, TIMESTAMP '2026-01-01')")
+        before = build_inputs_fingerprint(con)
+        assert build_inputs_fingerprint(con) == before
+        con.execute("INSERT INTO raw.t VALUES (2, TIMESTAMP '2026-01-02')")
+        assert build_inputs_fingerprint(con) != before
