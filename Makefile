@@ -9,7 +9,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare run test dev lint clean
+.PHONY: install prepare run test dev lint clean reliability
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,11 @@ run: prepare
 test: prepare
 	$(BIN)/ruff check greenlm_assets jobs tests
 	$(BIN)/pytest
+
+# Fault suite alone (also part of `make test`), then the README "Reliability" table from its summary.json.
+reliability: prepare
+	$(BIN)/pytest tests/faults
+	$(BIN)/python -m tests.faults.render_readme
 
 dev: prepare
 	$(BIN)/dagster dev -m greenlm_assets.definitions -h 127.0.0.1 -p 3000

@@ -22,7 +22,7 @@ SUMMARY_PATH = REPO / "data" / "reliability" / "summary.json"
 KINDS = {
     "bad_input": "bad inputs tried",
     "network": "network faults tried",
-    "concurrency": "concurrent runs",
+    "concurrency": "concurrent runs (two processes on one DuckDB file)",
     "crash": "crashes injected",
     "hostile": "hostile-string flows",
     "exposure": "exposure checks",
