@@ -48,6 +48,7 @@ renamed as (
         j_per_output_token_net,
         wh_per_1k_tokens,
         avg_power_w,
+        avg_power_w_sd,
         p_idle_w,
         energy_j,
         energy_net_j,

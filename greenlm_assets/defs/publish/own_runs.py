@@ -1,0 +1,653 @@
+"""GreenLM's own measured runs: seed figures 10-15, the SmolLM-135M study table, CodeCarbon vs the NVML counter.
+
+Every number comes from ``staging.stg_benchmark_runs__runs`` (the harness's rows, ``data/measurements/*.jsonl``),
+joined to ``marts.fct_inference_efficiency`` for the size class and the roofline and to
+``marts.fct_co2_per_1k_tokens`` for CO2. Only finished runs that meet the protocol (``status = 'ok'`` and
+``meets_protocol``: >= 3 windows of >= 5 s) are drawn; failed runs and smoke runs are left out, and every footnote
+says so. GPU charts are gpu scope only (the H200's NVML counter); the CPU rows (energy = CodeCarbon's estimate) appear
+only in the SmolLM-135M table, labelled ESTIMATE, never on a GPU axis.
+"""
+
+import re
+from collections.abc import Iterable
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from greenlm_assets.lib.charts import ChartData, ChartSpec, chart_asset
+from greenlm_assets.lib.paths import REPO_ROOT
+from greenlm_assets.lib.plotting import (
+    SIZE_CLASS_COLORS,
+    annotate_points,
+    draw_size_boundary,
+    log_axis,
+    log_ticks_125,
+    new_figure,
+    new_figure_grid,
+)
+
+RUNS = "staging.stg_benchmark_runs__runs"
+EFFICIENCY = "marts.fct_inference_efficiency"
+CO2 = "marts.fct_co2_per_1k_tokens"
+GRID = "staging.stg_codecarbon__grid_carbon_intensity"
+MEASUREMENTS_DIR = REPO_ROOT / "data" / "measurements"
+CO2_COUNTRY = "USA"  # the seed SmolLM study's example (South Carolina) is the US national average here
+
+
+def measured_on(pattern: str) -> str:
+    """Dates of the committed measurement files matching ``pattern`` (the harness names them by date)."""
+    dates = {
+        m.group(0) for f in MEASUREMENTS_DIR.glob(pattern) if (m := re.search(r"\d{4}-\d{2}-\d{2}", f.name))
+    }
+    return ", ".join(sorted(dates)) or "undated"
+
+
+GPU_DATE = measured_on("gpu_h200_*.jsonl")
+CPU_DATE = measured_on("cpu_*.jsonl")
+LEFT_OUT = (
+    "finished runs meeting the protocol only (>= 3 windows of >= 5 s); failed runs (torchao int4: missing kernel "
+    "package) and smoke runs left out"
+)
+GPU_PROVENANCE = (
+    f"{RUNS} (data/measurements/*.jsonl, greenlm-bench; random weights from each model's config.json, SQuAD "
+    f"prompts, 128 prompt + 64 new tokens, 3 windows) and {EFFICIENCY}; GreenLM measurements, NVIDIA H200, "
+    f"{GPU_DATE}; energy_scope gpu (NVML counter); {LEFT_OUT}"
+)
+
+# The GPU rows every GPU chart starts from, with the mart's size class and roofline (same run: 'greenlm:' || run_id).
+GPU_RUNS = f"""
+    SELECT r.run_id, r.model_key, r.params_b, r.backend, r.precision, r.batch_size, r.new_tokens, r.repeats,
+        r.tokens_per_s, r.tokens_per_s_sd, r.ttft_s, r.j_per_output_token, r.j_per_output_token_sd,
+        r.avg_power_w, r.avg_power_w_sd, r.p_idle_w, r.energy_j, r.energy_scope,
+        r.codecarbon_energy_kwh, r.codecarbon_gpu_energy_kwh,
+        f.size_class, f.roofline_efficiency, f.bound_tokens_per_s
+    FROM {RUNS} AS r
+    LEFT JOIN {EFFICIENCY} AS f ON f.inference_run_key = 'greenlm:' || r.run_id
+    WHERE r.status = 'ok' AND r.meets_protocol AND r.device = 'cuda' AND r.energy_scope = 'gpu'
+"""
+GPU_DEPS = ("staging/stg_benchmark_runs__runs", "marts/fct_inference_efficiency")
+
+# --- one look per configuration: colour = how it was run, marker/line = batch size and quantisation ----------------
+
+BACKEND_NAMES = {
+    "pytorch": "eager",
+    "pytorch-compile": "compiled",
+    "quanto": "quanto",
+    "torchao": "torchao",
+    "onnxruntime": "ONNX Runtime",
+}
+BACKEND_COLORS = {
+    "pytorch": "#1f77b4",
+    "pytorch-compile": "#ff7f0e",
+    "quanto": "#9467bd",
+    "torchao": "#8c564b",
+}
+BACKEND_ORDER = list(BACKEND_COLORS)
+
+
+def config_label(backend: str, precision: str, batch: int) -> str:
+    return f"{BACKEND_NAMES.get(backend, backend)} {precision.replace('-weight', ' weights')}, batch {batch}"
+
+
+def config_style(backend: str, precision: str, batch: int) -> dict[str, object]:
+    """Colour per backend, circle/solid for batch 1 and square/dashed for batch 32, diamond/triangle for int8/int4."""
+    marker = "o" if batch == 1 else "s"
+    if precision.startswith("int8"):
+        marker = "D"
+    elif precision.startswith("int4"):
+        marker = "v"
+    return {
+        "color": BACKEND_COLORS.get(backend, "0.4"),
+        "marker": marker,
+        "linestyle": "-" if batch == 1 else "--",
+    }
+
+
+def configs(df: pd.DataFrame) -> Iterable[tuple[tuple[str, str, int], pd.DataFrame]]:
+    """Groups of runs per (backend, precision, batch) in a stable reading order, each sorted by size."""
+    df = df.assign(_order=df["backend"].map({b: i for i, b in enumerate(BACKEND_ORDER)}).fillna(99))
+    for key, grp in df.sort_values(["_order", "batch_size", "precision"]).groupby(
+        ["backend", "precision", "batch_size"], sort=False
+    ):
+        yield (str(key[0]), str(key[1]), int(key[2])), grp.sort_values("params_b")
+
+
+def plot_configs(
+    ax: Axes, df: pd.DataFrame, y: str, yerr: str | None = None, *, connect: bool = True
+) -> None:
+    """One series per configuration, +-1 sd error bars over the repeat windows; quantised runs unconnected."""
+    for (backend, precision, batch), grp in configs(df):
+        style = config_style(backend, precision, batch)
+        quantised = precision.startswith("int")
+        ax.errorbar(
+            grp["params_b"],
+            grp[y],
+            yerr=None if yerr is None else grp[yerr].fillna(0.0),
+            color=style["color"],
+            marker=style["marker"],
+            linestyle=style["linestyle"] if connect and not quantised else "none",
+            lw=1.1,
+            ms=5 if not quantised else 6,
+            capsize=2.5,
+            elinewidth=0.9,
+            label=config_label(backend, precision, batch),
+            zorder=3,
+        )
+
+
+def size_axis(ax: Axes, data: ChartData) -> None:
+    draw_size_boundary(ax, data.slm_max_params_b)
+    ax.set_xscale("log")
+    log_ticks_125(ax.xaxis)
+    ax.set_xlabel("Parameters (billions, log scale)")
+
+
+def legend_right(ax: Axes) -> None:
+    """The configuration legend right of the axes (inside, it would cover points; below, it collides with the
+    tick labels after the final tight layout, which does make room for an axes legend on the side)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize=7.5, frameon=False,
+              title="eager = HF generate\ncompiled = static KV cache\n   + torch.compile", title_fontsize=7.5,
+              alignment="left")  # fmt: skip
+
+
+# --- seed figure 10: tokens/s ---------------------------------------------------------------------------------------
+
+
+def draw_tokens_per_s(data: ChartData) -> Figure:
+    df = data["runs"]
+    fig, ax = new_figure()
+    fig.set_size_inches(10.5, 6.2)
+    plot_configs(ax, df, "tokens_per_s", "tokens_per_s_sd")
+    size_axis(ax, data)
+    ax.set_yscale("log")
+    log_ticks_125(ax.yaxis)
+    ax.set_ylabel("Generated tokens per second, whole batch (log scale)")
+    ax.set_title(
+        f"{df['model_key'].nunique()} models, {len(df)} runs; error bars: +-1 sd over the repeat windows",
+        fontsize=9,
+    )
+    legend_right(ax)
+    return fig
+
+
+FIG10 = ChartSpec(
+    name="own_runs_tokens_per_s",
+    title="Throughput of GreenLM's own runs on one H200: eager vs compiled, batch 1 vs 32",
+    description="Seed figure 10: generated tokens/s vs parameters for each configuration GreenLM measured on an "
+    "NVIDIA H200 (eager vs static-cache compiled bf16, batch 1 and 32, int8/int4 weight-only), +-1 sd error bars.",
+    queries={"runs": GPU_RUNS + " ORDER BY backend, batch_size, params_b"},
+    deps=GPU_DEPS,
+    provenance=GPU_PROVENANCE,
+    draw=draw_tokens_per_s,
+    seed_figure="10",
+    size_axis=True,
+    tags=("own_runs",),
+)
+own_runs_tokens_per_s = chart_asset(FIG10)
+
+
+# --- seed figure 11: energy per inference -----------------------------------------------------------------------------
+
+
+def model_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per model in size order, with its label and size-class colour."""
+    models = df.groupby("model_key", as_index=False).agg(
+        params_b=("params_b", "first"), size_class=("size_class", "first")
+    )
+    models = models.sort_values(["params_b", "model_key"]).reset_index(drop=True)
+    models["label"] = [
+        f"{m} ({p:.2g}B)" for m, p in zip(models["model_key"], models["params_b"], strict=True)
+    ]
+    return models
+
+
+def draw_energy_per_answer(data: ChartData) -> Figure:
+    df = data["runs"]
+    models = model_labels(df)
+    pos = dict(zip(models["model_key"], models.index, strict=True))
+    batches = sorted(df["batch_size"].unique())
+    tokens = ", ".join(str(int(t)) for t in sorted(df["new_tokens"].unique()))
+    fig, axes = new_figure_grid(
+        1, len(batches), figsize=(5.2 * len(batches) + 2, 7.0), sharey=True, sharex=True
+    )
+    for ax, batch in zip(axes, batches, strict=True):
+        runs = df[df["batch_size"] == batch]
+        groups = list(configs(runs))
+        for i, ((backend, precision, b), grp) in enumerate(groups):
+            style = config_style(backend, precision, b)
+            # Configurations side by side within a model's row, so repeated models (gemma-2-2b) stay readable.
+            offset = (i - (len(groups) - 1) / 2) * 0.16
+            ax.errorbar(
+                grp["j_per_answer"],
+                grp["model_key"].map(pos) + offset,
+                xerr=grp["j_per_answer_sd"].fillna(0.0),
+                color=style["color"],
+                marker=style["marker"],
+                linestyle="none",
+                ms=5,
+                capsize=2,
+                elinewidth=0.9,
+                label=config_label(backend, precision, b),
+            )
+        log_axis(ax, "x")
+        ax.set_xlabel(
+            f"Energy per generated answer, J (log scale)\n= GPU J per output token x {tokens} tokens"
+        )
+        ax.set_title(f"batch {batch}: {len(runs)} runs" + (f" (each of the {batch} answers counted)" if batch > 1
+                     else ""), fontsize=9)  # fmt: skip
+        smaller = models.index[models["params_b"] <= data.slm_max_params_b]
+        if len(smaller):  # the 7B boundary between the last SLM row and the first LLM row
+            ax.axhline(smaller.max() + 0.5, color="crimson", ls="--", lw=1.2,
+                       label=f"{data.slm_max_params_b:g}B SLM/LLM boundary")  # fmt: skip
+    axes[0].set_yticks(models.index, models["label"])
+    for tick, cls in zip(axes[0].get_yticklabels(), models["size_class"], strict=True):
+        tick.set_color(SIZE_CLASS_COLORS.get(cls, SIZE_CLASS_COLORS[None]))
+    axes[0].set_ylabel("Model (parameters); teal: SLM, orange: LLM")
+    axes[0].invert_yaxis()
+    # One legend for both panels, outside them (inside it covers the 8B points).
+    handles: dict[str, object] = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    axes[-1].legend(handles.values(), handles.keys(), loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0,
+                    fontsize=7.5, frameon=False, title="error bars: +-1 sd\nover the repeat windows",
+                    title_fontsize=7.5, alignment="left")  # fmt: skip
+    return fig
+
+
+FIG11 = ChartSpec(
+    name="own_runs_energy_per_answer",
+    title="Energy per generated answer of GreenLM's own runs, per model and configuration",
+    description="Seed figure 11: GPU energy per generated answer (J per output token x generated tokens per "
+    "answer) per model and configuration, batch 1 and 32 side by side, +-1 sd error bars, NVIDIA H200.",
+    queries={
+        # Per answer = per token x the tokens of one answer (generation is forced to new_tokens).
+        "runs": "SELECT model_key, params_b, size_class, backend, precision, batch_size, new_tokens, "
+        "j_per_output_token, j_per_output_token * new_tokens AS j_per_answer, "
+        f"j_per_output_token_sd * new_tokens AS j_per_answer_sd FROM ({GPU_RUNS}) "
+        "ORDER BY params_b, backend, batch_size"
+    },
+    deps=GPU_DEPS,
+    provenance=GPU_PROVENANCE,
+    draw=draw_energy_per_answer,
+    seed_figure="11",
+    size_axis=True,
+    tags=("own_runs",),
+)
+own_runs_energy_per_answer = chart_asset(FIG11)
+
+
+# --- seed figure 12: average power ------------------------------------------------------------------------------------
+
+
+def draw_power(data: ChartData) -> Figure:
+    df = data["runs"]
+    fig, ax = new_figure()
+    fig.set_size_inches(10.5, 6.2)
+    idle_lo, idle_hi = float(df["p_idle_w"].min()), float(df["p_idle_w"].max())
+    ax.axhspan(idle_lo, idle_hi, color="0.85", zorder=0)
+    ax.scatter(df["params_b"], df["p_idle_w"], marker="_", s=60, color="0.35", zorder=2,
+               label=f"idle with the model loaded, before each run ({idle_lo:.0f}-{idle_hi:.0f} W)")  # fmt: skip
+    plot_configs(ax, df, "avg_power_w", "avg_power_w_sd")
+    size_axis(ax, data)
+    ax.set_ylim(0, float(df["avg_power_w"].max()) * 1.1)
+    ax.set_ylabel("Average GPU power over the measured windows, W (NVML)")
+    busiest = float((df["avg_power_w"] / df["p_idle_w"]).max())
+    ax.set_title(f"Grey band: idle power with the model loaded ({idle_lo:.0f}-{idle_hi:.0f} W);\nthe busiest run "
+                 f"draws {busiest:.1f}x its idle power; error bars +-1 sd over the windows", fontsize=9)  # fmt: skip
+    legend_right(ax)
+    return fig
+
+
+FIG12 = ChartSpec(
+    name="own_runs_average_power",
+    title="Average GPU power of GreenLM's own runs, with the idle power marked",
+    description="Seed figure 12: average GPU power (NVML energy / window) per run and configuration vs parameters, "
+    "+-1 sd over the windows, and the idle power p_idle_w measured with the model loaded before each run.",
+    queries={"runs": GPU_RUNS + " ORDER BY backend, batch_size, params_b"},
+    deps=GPU_DEPS,
+    provenance=GPU_PROVENANCE,
+    draw=draw_power,
+    seed_figure="12",
+    size_axis=True,
+    tags=("own_runs",),
+)
+own_runs_average_power = chart_asset(FIG12)
+
+
+# --- seed figure 13: inference time -----------------------------------------------------------------------------------
+
+
+def draw_inference_time(data: ChartData) -> Figure:
+    df = data["runs"]
+    fig, axes = new_figure_grid(1, 2, figsize=(13, 5.8))
+    plot_configs(axes[0], df, "ms_per_token", "ms_per_token_sd")
+    plot_configs(axes[1], df, "ttft_ms", None, connect=False)
+    for ax in axes:
+        size_axis(ax, data)
+        ax.set_yscale("log")
+        log_ticks_125(ax.yaxis)
+    axes[0].set_ylabel("ms per generated token, as one request sees it (log scale)")
+    axes[0].set_title("Time per token = batch x 1000 / tokens per s (+-1 sd)", fontsize=9)
+    axes[1].set_ylabel("Time to first token, ms (log scale)")
+    axes[1].set_title(
+        "Time to first token (a 1-token generation of the prompt; one value per run)", fontsize=9
+    )
+    legend_right(axes[1])
+    return fig
+
+
+FIG13 = ChartSpec(
+    name="own_runs_inference_time",
+    title="Inference time of GreenLM's own runs: per token and to the first token",
+    description="Seed figure 13: ms per generated token seen by one request (batch x 1000 / tokens per s, +-1 sd "
+    "by the delta method) and time to first token, per configuration vs parameters, NVIDIA H200.",
+    queries={
+        # One request's view: the batch shares the throughput, so each sequence gets tokens_per_s / batch.
+        # sd(1/x) ~ sd(x) / x^2 (first-order delta method) carries the repeat spread over.
+        "runs": "SELECT model_key, params_b, backend, precision, batch_size, tokens_per_s, "
+        "batch_size * 1000.0 / tokens_per_s AS ms_per_token, "
+        "batch_size * 1000.0 * tokens_per_s_sd / (tokens_per_s * tokens_per_s) AS ms_per_token_sd, "
+        f"ttft_s * 1000.0 AS ttft_ms FROM ({GPU_RUNS}) ORDER BY backend, batch_size, params_b"
+    },
+    deps=GPU_DEPS,
+    provenance=GPU_PROVENANCE,
+    draw=draw_inference_time,
+    seed_figure="13",
+    size_axis=True,
+    tags=("own_runs",),
+)
+own_runs_inference_time = chart_asset(FIG13)
+
+
+# --- seed figure 14: J per token vs parameters, run well vs run naively ----------------------------------------------
+
+
+def draw_j_per_token(data: ChartData) -> Figure:
+    df = data["runs"]
+    fig, ax = new_figure()
+    fig.set_size_inches(10.5, 6.2)
+    plot_configs(ax, df, "j_per_output_token", "j_per_output_token_sd")
+    # The gap: for every model measured both ways at the same batch, eager / compiled J per token.
+    pairs = data["gap"]
+    for _, p in pairs.iterrows():
+        ax.plot(
+            [p["params_b"]] * 2, [p["eager_j"], p["compiled_j"]], color="0.55", lw=3, alpha=0.35, zorder=1
+        )
+    mid = np.sqrt(pairs["eager_j"] * pairs["compiled_j"])
+    annotate_points(ax, pairs["params_b"], mid, [f"x{r:.1f}" for r in pairs["ratio"]], fontsize=7,
+                    avoid=(df["params_b"], df["j_per_output_token"]), marker_radius_pt=4)  # fmt: skip
+    size_axis(ax, data)
+    ax.set_yscale("log")
+    log_ticks_125(ax.yaxis)
+    ax.set_ylabel("GPU energy per output token, J (log scale, NVML)")
+    ax.set_title(
+        "Grey bars: the same model run eager vs compiled at the same batch, labelled eager / compiled",
+        fontsize=9,
+    )
+    legend_right(ax)
+    return fig
+
+
+FIG14 = ChartSpec(
+    name="own_runs_j_per_token_vs_params",
+    title="Run well vs run naively: GPU J per token vs parameters, eager vs compiled",
+    description="Seed figure 14: GPU J per output token vs parameters (log-log, 7B line) of every GreenLM run, eager "
+    "vs static-cache compiled at batch 1 and 32, with the eager/compiled ratio for each model measured both ways.",
+    queries={
+        "runs": GPU_RUNS + " ORDER BY backend, batch_size, params_b",
+        "gap": f"""
+            WITH runs AS ({GPU_RUNS})
+            SELECT e.model_key, e.params_b, e.batch_size, avg(e.j_per_output_token) AS eager_j,
+                avg(c.j_per_output_token) AS compiled_j, avg(e.j_per_output_token) / avg(c.j_per_output_token) AS ratio
+            FROM runs AS e JOIN runs AS c
+                ON e.model_key = c.model_key AND e.batch_size = c.batch_size AND e.precision = c.precision
+            WHERE e.backend = 'pytorch' AND c.backend = 'pytorch-compile'
+            GROUP BY ALL ORDER BY e.params_b, e.batch_size""",
+    },
+    deps=GPU_DEPS,
+    provenance=GPU_PROVENANCE + "; repeated eager runs of one model (gemma-2-2b) averaged in the ratio only",
+    draw=draw_j_per_token,
+    seed_figure="14",
+    size_axis=True,
+    tags=("own_runs",),
+)
+own_runs_j_per_token_vs_params = chart_asset(FIG14)
+
+
+# --- seed figure 15: roofline efficiency per configuration -----------------------------------------------------------
+
+
+def draw_roofline(data: ChartData) -> Figure:
+    df = data["runs"].assign(efficiency_pct=lambda d: d["roofline_efficiency"] * 100)
+    fig, ax = new_figure()
+    fig.set_size_inches(10.5, 6.2)
+    plot_configs(ax, df, "efficiency_pct", "efficiency_pct_sd")
+    ax.axhline(100, color="black", lw=1)
+    ax.text(
+        0.01, 100, "100% = the decode bound", transform=ax.get_yaxis_transform(), va="bottom", fontsize=7.5
+    )
+    size_axis(ax, data)
+    ax.set_yscale("log")
+    log_ticks_125(ax.yaxis)
+    ax.set_ylim(top=200)
+    ax.set_ylabel("Measured tokens/s as % of the decode roofline bound (log scale)")
+    ax.set_title(
+        "Bound = min(batch x 4.8 TB/s / weight bytes, peak bf16 FLOP/s / (2 x params)), KV-cache reads ignored",
+        fontsize=9,
+    )
+    legend_right(ax)
+    return fig
+
+
+FIG15 = ChartSpec(
+    name="own_runs_roofline_efficiency",
+    title="How close GreenLM's own runs come to the H200's decode bound, per configuration",
+    description="Seed figure 15: roofline efficiency (measured tokens/s over the decode bound of the harness, from "
+    "the H200's bandwidth and bf16 peak) per configuration vs parameters, +-1 sd of tokens/s scaled by the bound.",
+    queries={
+        "runs": "SELECT model_key, params_b, backend, precision, batch_size, tokens_per_s, bound_tokens_per_s, "
+        "roofline_efficiency, tokens_per_s_sd / bound_tokens_per_s * 100 AS efficiency_pct_sd "
+        f"FROM ({GPU_RUNS}) WHERE roofline_efficiency > 0 ORDER BY backend, batch_size, params_b"
+    },
+    deps=GPU_DEPS,
+    provenance=GPU_PROVENANCE
+    + "; bound: H200 4.8 TB/s and 989.5 TFLOP/s bf16 dense (Epoch AI hardware table), "
+    "weight bytes = parameters x bytes per stored parameter (int8 1, int4 0.5)",
+    draw=draw_roofline,
+    seed_figure="15",
+    size_axis=True,
+    tags=("own_runs",),
+)
+own_runs_roofline_efficiency = chart_asset(FIG15)
+
+
+# --- the SmolLM-135M study table as a figure -------------------------------------------------------------------------
+
+STUDY_MODEL = "smollm-135m"
+STUDY_COLUMNS = (
+    ("wh_per_1k_tokens", "Wh per 1K tokens"),
+    ("s_per_token", "s per token\n(1 / tokens per s)"),
+    ("g_co2e_per_1k_tokens", f"g CO2e per 1K tokens\n({CO2_COUNTRY} grid)"),
+)
+FRAMEWORKS = {"onnxruntime": "ONNX Runtime"}  # everything else ran in Hugging Face transformers (PyTorch)
+DEVICES = {"cpu": "CPU", "cuda": "GPU"}
+
+
+def study_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The study's grid: measured rows, plus one 'not run' row per device x framework nobody measured."""
+    df = df.copy()
+    df["framework"] = df["backend"].map(FRAMEWORKS).fillna("HF (PyTorch)")
+    df["label"] = [
+        f"{DEVICES.get(d, d)} · {fw} · {BACKEND_NAMES.get(b, b) if b.startswith('pytorch') else ''} "
+        f"{p}, batch {int(n)}".replace("  ", " ")
+        for d, fw, b, p, n in zip(
+            df["device"], df["framework"], df["backend"], df["precision"], df["batch_size"], strict=True
+        )  # fmt: skip
+    ]
+    missing = [
+        {"device": d, "framework": fw, "label": f"{DEVICES[d]} · {fw}: not run", "not_run": True}
+        for d in DEVICES
+        for fw in ("HF (PyTorch)", "ONNX Runtime")
+        if df[(df["device"] == d) & (df["framework"] == fw)].empty
+    ]
+    out = pd.concat([df.assign(not_run=False), pd.DataFrame(missing)], ignore_index=True)
+    out["_d"] = out["device"].map({d: i for i, d in enumerate(DEVICES)})
+    return out.sort_values(["_d", "framework", "not_run", "backend", "batch_size", "precision"]).reset_index(
+        drop=True
+    )
+
+
+def draw_smollm_study(data: ChartData) -> Figure:
+    rows = study_rows(data["runs"])
+    grid = data["grid"].iloc[0]
+    fig, ax = new_figure()
+    fig.set_size_inches(11, 0.42 * len(rows) + 2.6)
+    cmap = matplotlib.colormaps["YlOrRd"]
+    ncol = len(STUDY_COLUMNS)
+    for j, (col, _) in enumerate(STUDY_COLUMNS):
+        values = rows[col].astype(float)
+        # Each column on its own log colour scale: the cells span 2-3 decades and the units differ.
+        norm = LogNorm(vmin=values[values > 0].min(), vmax=values[values > 0].max())
+        for i, v in enumerate(values):
+            measured = np.isfinite(v) and v > 0
+            color = cmap(0.1 + 0.8 * norm(v)) if measured else "0.93"
+            ax.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=color, edgecolor="white", lw=2))
+            text = f"{v:.3g}" if measured else "not run"
+            dark = measured and norm(v) > 0.6
+            ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=9,
+                    color="white" if dark else ("0.2" if measured else "0.5"))  # fmt: skip
+    # The scope/estimate column: the reader must not compare a CPU estimate with a GPU counter unawares.
+    for i, r in rows.iterrows():
+        if r["not_run"]:
+            note, color = "", "0.5"
+        elif r["energy_source"] == "estimate":
+            note, color = "ESTIMATE (CodeCarbon, CPU only)", "crimson"
+        else:
+            note, color = f"measured: {r['energy_source'].upper()} counter, {r['energy_scope']} only", "0.2"
+        ax.text(ncol + 0.08, i + 0.5, note, va="center", fontsize=8, color=color,
+                fontweight="bold" if r.get("energy_source") == "estimate" else "normal")  # fmt: skip
+    ax.set_xlim(0, ncol + 2.1)
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks([j + 0.5 for j in range(ncol)] + [ncol + 1.0], [c[1] for c in STUDY_COLUMNS] + ["energy"])
+    ax.xaxis.tick_top()
+    ax.set_yticks([i + 0.5 for i in range(len(rows))], rows["label"])
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    tokens = data["runs"].groupby("device")["new_tokens"].first()
+    ax.set_title(
+        f"Random weights, 128 prompt tokens. CO2 for every row at the {grid['country_name']} grid average, "
+        f"{grid['g_co2e_per_kwh']:.0f} g/kWh ({grid['data_year']}), wherever it ran",
+        fontsize=8.5,
+        pad=34,
+    )
+    # Under the table (an axes label, so the layout makes room for it above the footnote).
+    ax.set_xlabel(
+        f"CPU: 2-vCPU shared VM under load (contention-bound), {int(tokens.get('cpu', 0))} new tokens; GPU: NVIDIA "
+        f"H200, {int(tokens.get('cuda', 0))} new tokens. Colour: per column, log scale, darker = more.",
+        fontsize=7.5,
+        color="0.3",
+    )
+    return fig
+
+
+STUDY = ChartSpec(
+    name="own_runs_smollm_135m_study",
+    title="The SmolLM-135M study, measured by GreenLM: CPU/GPU x HF/ONNX x precision",
+    description="The seed SmolLM-135M table as a figure: Wh per 1K tokens, s per token and g CO2e per 1K tokens "
+    f"(at the {CO2_COUNTRY} grid average) for every GreenLM SmolLM-135M run, CPU and GPU, Hugging Face (PyTorch) "
+    "and ONNX Runtime, per precision/quantisation; CPU energy is CodeCarbon's estimate and says so.",
+    queries={
+        "runs": f"""
+            SELECT r.device, r.backend, r.precision, r.quantization, r.batch_size, r.new_tokens, r.tokens_per_s,
+                1.0 / r.tokens_per_s AS s_per_token, r.wh_per_1k_tokens, c.g_co2e_per_1k_tokens,
+                r.energy_source, r.energy_scope, r.hardware, r.country_iso3 AS measured_in
+            FROM {RUNS} AS r
+            LEFT JOIN {CO2} AS c ON c.inference_run_key = 'greenlm:' || r.run_id AND c.country_iso3 = '{CO2_COUNTRY}'
+            WHERE r.model_key = '{STUDY_MODEL}' AND r.status = 'ok' AND r.meets_protocol
+            ORDER BY r.device, r.backend, r.batch_size, r.precision""",
+        "grid": f"SELECT country_name, g_co2e_per_kwh, data_year FROM {GRID} WHERE country_iso3 = '{CO2_COUNTRY}'",
+    },
+    deps=(
+        "staging/stg_benchmark_runs__runs",
+        "marts/fct_co2_per_1k_tokens",
+        "staging/stg_codecarbon__grid_carbon_intensity",
+    ),
+    provenance=f"{RUNS} and {CO2} (g_co2e_per_1k_tokens = Wh per 1K tokens / 1000 x grid g/kWh) <- {GRID} "
+    f"(CodeCarbon's global_energy_mix, Our World in Data); GreenLM measurements, NVIDIA H200, {GPU_DATE}, and "
+    f"a 2-vCPU Xeon VM, {CPU_DATE} (CPU energy: CodeCarbon estimate, no RAPL); {LEFT_OUT}",
+    draw=draw_smollm_study,
+    tags=("own_runs",),
+)
+own_runs_smollm_135m_study = chart_asset(STUDY)
+
+
+# --- CodeCarbon vs the hardware counter ------------------------------------------------------------------------------
+
+
+def draw_codecarbon_vs_counter(data: ChartData) -> Figure:
+    df = data["runs"]
+    fig, axes = new_figure_grid(1, 2, figsize=(11.5, 5.8))
+    series = (
+        ("codecarbon_gpu_kj", "CodeCarbon GPU part (reads the same NVML counter)", "o", "#1f77b4"),
+        ("codecarbon_total_kj", "CodeCarbon machine total (GPU + CPU + RAM estimates)", "^", "#d62728"),
+    )
+    ax = axes[0]
+    for col, label, marker, color in series:
+        ax.scatter(
+            df["counter_kj"], df[col], marker=marker, s=24, color=color, alpha=0.8, label=label, zorder=3
+        )
+    lo = float(min(df["counter_kj"].min(), df["codecarbon_gpu_kj"].min())) * 0.8
+    hi = float(df["codecarbon_total_kj"].max()) * 1.25
+    ax.plot([lo, hi], [lo, hi], color="black", lw=1, ls=":", label="y = x (CodeCarbon = counter)")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    log_ticks_125(ax.xaxis)
+    log_ticks_125(ax.yaxis)
+    ax.set_xlabel("NVML counter energy over the measured windows, kJ (GPU, log scale)")
+    ax.set_ylabel("CodeCarbon energy over the same windows, kJ (log scale)")
+    ax.set_title(f"{len(df)} H200 runs", fontsize=9)
+    ax.legend(loc="upper left", fontsize=7)
+    ax = axes[1]
+    for col, label, marker, color in series:
+        ax.scatter(df["avg_power_w"], df[col] / df["counter_kj"], marker=marker, s=24, color=color, alpha=0.8,
+                   label=label, zorder=3)  # fmt: skip
+    ax.axhline(1, color="black", lw=1, ls=":")
+    ax.set_xlabel("Average GPU power of the run, W (NVML)")
+    ax.set_ylabel("CodeCarbon energy / NVML counter energy")
+    ax.set_title(
+        "The machine total adds a flat CPU + RAM estimate: largest share at low GPU power", fontsize=9
+    )
+    ax.set_ylim(0.9, max(1.5, float((df["codecarbon_total_kj"] / df["counter_kj"]).max()) * 1.05))
+    return fig
+
+
+CODECARBON = ChartSpec(
+    name="own_runs_codecarbon_vs_counter",
+    title="CodeCarbon vs the GPU's hardware energy counter, same runs, same windows",
+    description="CodeCarbon's energy (its GPU part and its machine total) against the NVML energy counter read at "
+    "the window boundaries, for every GreenLM H200 run; y = x line, log axes; the ratio vs average GPU power.",
+    queries={
+        # The counter over all windows = mean window energy x number of windows (the harness's ratio uses the same).
+        "runs": "SELECT model_key, params_b, backend, precision, batch_size, avg_power_w, "
+        "energy_j * repeats / 1000.0 AS counter_kj, codecarbon_gpu_energy_kwh * 3600.0 AS codecarbon_gpu_kj, "
+        f"codecarbon_energy_kwh * 3600.0 AS codecarbon_total_kj FROM ({GPU_RUNS}) "
+        "WHERE codecarbon_energy_kwh > 0 AND codecarbon_gpu_energy_kwh > 0 ORDER BY counter_kj"
+    },
+    deps=GPU_DEPS,
+    provenance=f"{RUNS}: codecarbon_* columns (CodeCarbon 3.3.2 tracker started and stopped around the windows, "
+    "country USA) and energy_j (NVML nvmlDeviceGetTotalEnergyConsumption at the window boundaries); GreenLM "
+    f"measurements, NVIDIA H200, {GPU_DATE}; CPU runs left out (no hardware counter on that VM); {LEFT_OUT}",
+    draw=draw_codecarbon_vs_counter,
+    tags=("own_runs",),
+)
+own_runs_codecarbon_vs_counter = chart_asset(CODECARBON)
