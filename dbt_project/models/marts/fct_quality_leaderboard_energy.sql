@@ -1,6 +1,6 @@
 {#
-  Leaderboard quality next to energy, per model x energy source x scope x hardware x precision (median over that
-  group's runs, e.g. its batch sizes): "leaderboard average points per Wh per 1K output tokens"
+  Leaderboard quality next to energy, per model x energy source x scope x hardware x backend x precision (median over
+  that group's runs, e.g. its batch sizes): "leaderboard average points per Wh per 1K output tokens"
     leaderboard_points_per_wh_per_1k_tokens = Open LLM Leaderboard v2 average / wh_per_1k_tokens
   Energy rows: every measured inference run (fct_inference_efficiency: GreenLM's harness + third parties) and
   GreenLM's quality runs (fct_quality_energy, real weights). Never across different weights silently - join_basis says:
@@ -8,7 +8,8 @@
     same_model_quantized    real weights of that model in another form (GreenLM's Q4_1 GGUF of SmolLM2-135M-Instruct)
     architecture_size_only  random weights built from the model's config: the energy is the architecture's at that
                             size (within 10% of the leaderboard's parameter count), the score is the trained model's
-  Scopes (gpu / machine / cpu) are separate rows, never averaged together.
+  Scopes (gpu / machine / cpu) are separate rows, never averaged together. For GreenLM quality rows,
+  squad_f1_pct / token_agreement_vs_fp32 show whether that form of the weights still answers like the original.
 #}
 with leaderboard as (
     select model_key, display_name, params_b, size_class, architecture, leaderboard_v2_average_score
@@ -27,9 +28,12 @@ energy_runs as (
         energy_scope,
         null::boolean as energy_is_estimate,  -- not carried by fct_inference_efficiency
         hardware,
+        backend,
         precision,
         tokens_per_s,
-        wh_per_1k_tokens
+        wh_per_1k_tokens,
+        null::double as squad_f1_pct,
+        null::double as token_agreement_vs_fp32
     from {{ ref('fct_inference_efficiency') }}
     where wh_per_1k_tokens > 0
 
@@ -45,9 +49,12 @@ energy_runs as (
         energy_scope,
         energy_is_estimate,
         hardware,
+        backend,
         precision,
         tokens_per_s,
-        wh_per_1k_tokens
+        wh_per_1k_tokens,
+        f1_pct,
+        token_agreement_vs_fp32
     from {{ ref('fct_quality_energy') }}
     where status = 'ok' and wh_per_1k_tokens > 0
 ),
@@ -61,12 +68,16 @@ energy as (
         energy_source,
         energy_scope,
         hardware,
+        backend,
         precision,
         max(params_b) as energy_params_b,
         bool_or(energy_is_estimate) as energy_is_estimate,
         count(*) as energy_runs,
         median(tokens_per_s) as tokens_per_s,
-        median(wh_per_1k_tokens) as wh_per_1k_tokens
+        median(wh_per_1k_tokens) as wh_per_1k_tokens,
+        -- GreenLM quality rows only: what this form of the weights scored itself (the leaderboard scored the original)
+        median(squad_f1_pct) as squad_f1_pct,
+        median(token_agreement_vs_fp32) as token_agreement_vs_fp32
     from energy_runs
     group by all
 ),
@@ -104,10 +115,13 @@ select
     energy_scope,
     energy_is_estimate,
     hardware,
+    backend,
     precision,
     energy_runs,
     tokens_per_s,
     wh_per_1k_tokens,
     leaderboard_v2_average_score,
-    leaderboard_v2_average_score / wh_per_1k_tokens as leaderboard_points_per_wh_per_1k_tokens
+    leaderboard_v2_average_score / wh_per_1k_tokens as leaderboard_points_per_wh_per_1k_tokens,
+    squad_f1_pct,
+    token_agreement_vs_fp32
 from joined

@@ -1,10 +1,12 @@
 """Quality next to energy: SQuAD F1 against J per correct answer per backend x precision, with the Pareto front."""
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 
 from greenlm_assets.lib.charts import ChartData, ChartSpec, chart_asset
-from greenlm_assets.lib.plotting import annotate_points, draw_pareto_front, log_axis, new_figure
+from greenlm_assets.lib.plotting import annotate_points, draw_pareto_front, new_figure
 
 QUALITY = "marts.fct_quality_energy"
 PROVENANCE = (
@@ -27,8 +29,9 @@ def draw_quality_energy(data: ChartData) -> Figure:
             )
     draw_pareto_front(ax, df, "j_per_correct_answer", "f1_pct")
     annotate_points(ax, df["j_per_correct_answer"], df["f1_pct"], df["config_key"])
-    log_axis(ax, "x")
-    ax.set_xlabel("Energy per correct (exact-match) answer, J (log scale)")
+    # linear: the configurations differ by a few x, and the reader compares distances in joules
+    ax.set_xlim(0, float(np.nanmax(df["j_per_correct_answer"])) * 1.3 if len(df) else 1.0)
+    ax.set_xlabel("Energy per correct (exact-match) answer, J")
     ax.set_ylabel("SQuAD F1 (%)")
     top = float(np.nanmax(df["f1_pct"])) if len(df) else 100.0
     ax.set_ylim(0, max(10.0, top * 1.2))
@@ -36,14 +39,16 @@ def draw_quality_energy(data: ChartData) -> Figure:
     if not unplotted.empty:
         # one line per reason, listing its configurations (the reasons themselves are in the mart)
         groups = unplotted.groupby("why")["config_key"].apply(", ".join)
-        lines = [f"{why}: {keys}" for why, keys in groups.items()]
-        ax.text(0.01, 0.98, "Not on the chart (see status in the mart):\n" + "\n".join(lines),
-                transform=ax.transAxes, fontsize=5.5, ha="left", va="top", color="dimgray", wrap=True)  # fmt: skip
+        lines = [
+            textwrap.fill(f"{why}: {keys}", 95, subsequent_indent="    ") for why, keys in groups.items()
+        ]
+        ax.text(0.01, 0.02, "Not on the chart (see status in the mart):\n" + "\n".join(lines),
+                transform=ax.transAxes, fontsize=6, ha="left", va="bottom", color="dimgray")  # fmt: skip
     model = df["hf_model_id"].iloc[0] if len(df) else ""
     ax.set_title(
         f"{model}, {int(df['n_questions'].max())} SQuAD questions, per backend / precision", fontsize=9
     )
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower right")
     return fig
 
 
