@@ -5,8 +5,11 @@ have (the source footnote, both files, the image and a data preview in the metad
 ``CHARTS``, which the report reads, so a new chart appears in the report without touching it.
 """
 
+import hashlib
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -14,6 +17,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from matplotlib.figure import Figure
 
+from greenlm_assets.lib import plotting
 from greenlm_assets.lib.paths import charts_dir
 from greenlm_assets.lib.plotting import footnote, png_markdown, save_chart
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
@@ -76,18 +80,48 @@ def read_slm_max_params_b(con: duckdb.DuckDBPyConnection) -> float:
     return float(row[0]) if row and row[0] is not None else DEFAULT_SLM_MAX_PARAMS_B
 
 
+def chart_fingerprint(spec: ChartSpec, data: ChartData) -> str:
+    """sha256 of everything a chart image depends on: its data, threshold, texts and drawing code."""
+    digest = hashlib.sha256()
+    for name, frame in sorted(data.frames.items()):
+        digest.update(name.encode())
+        digest.update(frame.to_csv(index=False).encode())
+    drawing_code = inspect.getsource(inspect.getmodule(spec.draw)) + inspect.getsource(plotting)
+    digest.update(repr((data.slm_max_params_b, spec.title, spec.provenance, drawing_code)).encode())
+    return digest.hexdigest()
+
+
 def render_chart(spec: ChartSpec, con: duckdb.DuckDBPyConnection) -> tuple[dict, ChartData]:
-    """Run the spec's queries, draw, add the footnote and save; return the file paths and the data."""
+    """Run the spec's queries, draw, add the footnote and save; return the file paths and the data.
+
+    When the PNG and SVG already exist and were drawn from the same data and code (sidecar ``<name>.sha256``),
+    they are kept as they are: re-runs with nothing changed draw nothing.
+    """
     frames = {name: con.execute(sql).df() for name, sql in spec.queries.items()}
     first = next(iter(spec.queries))
     if frames[first].empty:
         raise dg.Failure(f"chart {spec.name}: query {first!r} returned no rows")
     threshold = read_slm_max_params_b(con) if spec.size_axis else DEFAULT_SLM_MAX_PARAMS_B
     data = ChartData(frames=frames, slm_max_params_b=threshold)
+    out = charts_dir()
+    paths = {"png": out / f"{spec.name}.png", "svg": out / f"{spec.name}.svg"}
+    sidecar = out / f"{spec.name}.sha256"
+    sha = chart_fingerprint(spec, data)
+    if all(p.exists() for p in paths.values()) and _read(sidecar) == sha:
+        return paths, data
+    sidecar.unlink(missing_ok=True)
     fig = spec.draw(data)
     fig.suptitle(spec.title, fontsize=12, fontweight="bold")
     lines = footnote(fig, spec.provenance)
-    return save_chart(fig, charts_dir(), spec.name, footnote_lines=lines), data
+    paths = save_chart(fig, out, spec.name, footnote_lines=lines)
+    sidecar.write_text(
+        sha + "\n"
+    )  # written last: a crash mid-save leaves no claim that the files are current
+    return paths, data
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text().strip() if path.exists() else None
 
 
 def chart_asset(spec: ChartSpec) -> dg.AssetsDefinition:
