@@ -1,0 +1,218 @@
+"""Charts of GreenLM's own runs (seed figures 10-15, the SmolLM-135M study, CodeCarbon vs NVML).
+
+Drawn from the platform fixture (offline snapshots + the committed ``data/measurements/*.jsonl`` + the tiny real
+smoke run): each chart materializes into a real PNG listed by the report, and what it draws is checked against
+``staging.stg_benchmark_runs__runs`` queried independently here: the runs that meet the protocol and only those,
+error bars, the 7B line, the eager/compiled ratios, ESTIMATE on every CPU row, CodeCarbon's ratio to the counter.
+"""
+
+import struct
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from matplotlib.container import ErrorbarContainer
+from matplotlib.figure import Figure
+
+import greenlm_assets.defs.publish.report  # noqa: F401  (imports every chart module: fills CHARTS)
+from greenlm_assets.lib.charts import CHARTS, ChartData, read_slm_max_params_b, render_chart
+
+OWN_CHARTS = {
+    "own_runs_tokens_per_s": "10",
+    "own_runs_energy_per_answer": "11",
+    "own_runs_average_power": "12",
+    "own_runs_inference_time": "13",
+    "own_runs_j_per_token_vs_params": "14",
+    "own_runs_roofline_efficiency": "15",
+    "own_runs_smollm_135m_study": None,
+    "own_runs_codecarbon_vs_counter": None,
+}
+RUNS = "staging.stg_benchmark_runs__runs"
+PROTOCOL_GPU = f"FROM {RUNS} WHERE status = 'ok' AND meets_protocol AND device = 'cuda'"
+DRAW_BUDGET_S = 2.0
+
+
+def chart_data(con: duckdb.DuckDBPyConnection, name: str) -> ChartData:
+    spec = CHARTS[name]
+    return ChartData(
+        frames={k: con.execute(sql).df() for k, sql in spec.queries.items()},
+        slm_max_params_b=read_slm_max_params_b(con),
+    )
+
+
+def errorbar_containers(fig: Figure) -> list[ErrorbarContainer]:
+    return [c for ax in fig.axes for c in ax.containers if isinstance(c, ErrorbarContainer)]
+
+
+def points(containers: list[ErrorbarContainer]) -> int:
+    return sum(len(c.lines[0].get_xdata()) for c in containers)
+
+
+def has_error_bars(container: ErrorbarContainer) -> bool:
+    return bool(container.lines[2]) and len(container.lines[2][0].get_segments()) > 0
+
+
+def boundary_axes(fig: Figure, threshold: float) -> int:
+    return sum(
+        any(
+            line.get_linestyle() == "--" and list(line.get_xdata()) == [threshold] * 2
+            for line in ax.get_lines()
+        )
+        for ax in fig.axes
+    )
+
+
+def test_own_run_charts_are_registered_with_seed_figures_and_dated_provenance(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    gpu_date = con.execute(f"SELECT strftime(max(timestamp_utc), '%Y-%m-%d') {PROTOCOL_GPU}").fetchone()[0]
+    for name, seed in OWN_CHARTS.items():
+        spec = CHARTS[name]
+        assert spec.seed_figure == seed, name
+        assert f"GreenLM measurements, NVIDIA H200, {gpu_date}" in spec.provenance, name
+        assert RUNS in spec.provenance and "left out" in spec.provenance, name
+
+
+@pytest.mark.parametrize("name", sorted(OWN_CHARTS))
+def test_own_run_chart_materializes_and_is_on_the_report(platform: dict, name: str) -> None:
+    png = platform["charts"] / f"{name}.png"
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])
+    assert width >= 800 and height >= 500
+    assert png.stat().st_size > 60_000  # these charts carry 10-50 points and a legend; blank is a few KB
+    mats = platform["result"].asset_materializations_for_node(f"charts__{name}")
+    assert len(mats) == 1 and mats[0].metadata["rows"].value > 0
+    page = (platform["report"] / "index.html").read_text(encoding="utf-8")
+    assert f'src="charts/{name}.png"' in page and f'id="chart-{name}"' in page
+
+
+@pytest.mark.parametrize("name", sorted(OWN_CHARTS))
+def test_own_run_chart_draws_fast(
+    con: duckdb.DuckDBPyConnection, name: str, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("GREENLM_CHARTS_DIR", str(tmp_path))
+    started = time.process_time()
+    paths, _ = render_chart(CHARTS[name], con)
+    assert time.process_time() - started < DRAW_BUDGET_S
+    assert paths["png"].stat().st_size > 60_000
+
+
+def test_gpu_charts_draw_every_protocol_run_and_nothing_else(con: duckdb.DuckDBPyConnection) -> None:
+    expected = con.execute(f"SELECT count(*) {PROTOCOL_GPU}").fetchone()[0]
+    failed = con.execute(f"SELECT count(*) FROM {RUNS} WHERE status <> 'ok'").fetchone()[0]
+    off_protocol = con.execute(
+        f"SELECT count(*) FROM {RUNS} WHERE status = 'ok' AND NOT meets_protocol"
+    ).fetchone()[0]
+    assert (
+        expected >= 40 and failed >= 1 and off_protocol >= 1
+    )  # the committed H200 rows, torchao int4, the smoke run
+    threshold = read_slm_max_params_b(con)
+    for name in ("own_runs_tokens_per_s", "own_runs_average_power", "own_runs_j_per_token_vs_params"):
+        data = chart_data(con, name)
+        fig = CHARTS[name].draw(data)
+        containers = errorbar_containers(fig)
+        assert points(containers) == expected, name
+        # Repeats exist (3 windows) for every run: every series carries error bars.
+        assert all(has_error_bars(c) for c in containers), name
+        assert boundary_axes(fig, threshold) == 1, name
+        assert fig.axes[0].get_xscale() == "log"
+        fig.clf()
+    data = chart_data(con, "own_runs_inference_time")
+    fig = CHARTS["own_runs_inference_time"].draw(data)
+    assert points(errorbar_containers(fig)) == 2 * expected  # s/token and TTFT panels
+    assert boundary_axes(fig, threshold) == 2
+    fig.clf()
+
+
+def test_energy_per_answer_is_j_per_token_times_answer_tokens(con: duckdb.DuckDBPyConnection) -> None:
+    data = chart_data(con, "own_runs_energy_per_answer")
+    fig = CHARTS["own_runs_energy_per_answer"].draw(data)
+    drawn = np.sort(np.concatenate([c.lines[0].get_xdata() for c in errorbar_containers(fig)]))
+    expected = con.execute(f"SELECT j_per_output_token * new_tokens {PROTOCOL_GPU} ORDER BY 1").fetchnumpy()
+    assert np.allclose(drawn, next(iter(expected.values())))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == con.execute(f"SELECT count(DISTINCT model_key) {PROTOCOL_GPU}").fetchone()[0]
+    assert any("llama-3.1-8b" in label for label in labels)
+    fig.clf()
+
+
+def test_power_chart_marks_the_idle_power(con: duckdb.DuckDBPyConnection) -> None:
+    data = chart_data(con, "own_runs_average_power")
+    fig = CHARTS["own_runs_average_power"].draw(data)
+    lo, hi = con.execute(f"SELECT min(p_idle_w), max(p_idle_w) {PROTOCOL_GPU}").fetchone()
+    band = fig.axes[0].patches[0].get_extents()  # the axhspan, in display units
+    y0, y1 = fig.axes[0].transData.inverted().transform([(0, band.y0), (0, band.y1)])[:, 1]
+    assert np.isclose(y0, lo, rtol=1e-3) and np.isclose(y1, hi, rtol=1e-3)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(text.startswith("idle with the model loaded") for text in legend)
+    fig.clf()
+
+
+def test_run_well_vs_naively_ratios(con: duckdb.DuckDBPyConnection) -> None:
+    """Each grey bar's label is eager / compiled J per token of the same model and batch, from staging directly."""
+    runs = con.execute(f"SELECT model_key, batch_size, backend, j_per_output_token {PROTOCOL_GPU}").df()
+    bf16 = runs.groupby(["model_key", "batch_size", "backend"])["j_per_output_token"].mean().unstack()
+    both = bf16.dropna(subset=["pytorch", "pytorch-compile"])
+    expected = sorted(f"x{r:.1f}" for r in both["pytorch"] / both["pytorch-compile"])
+    data = chart_data(con, "own_runs_j_per_token_vs_params")
+    assert sorted(f"x{r:.1f}" for r in data["gap"]["ratio"]) == expected
+    assert len(expected) >= 8 and all(r > 1 for r in data["gap"]["ratio"])  # compiled is cheaper per token
+    fig = CHARTS["own_runs_j_per_token_vs_params"].draw(data)
+    assert fig.axes[0].get_yscale() == "log"
+    fig.clf()
+
+
+def test_roofline_chart_is_the_marts_efficiency(con: duckdb.DuckDBPyConnection) -> None:
+    data = chart_data(con, "own_runs_roofline_efficiency")
+    mart = con.execute(
+        "SELECT roofline_efficiency FROM marts.fct_inference_efficiency WHERE source = 'greenlm' "
+        "AND roofline_efficiency > 0 AND energy_scope = 'gpu' ORDER BY 1"
+    ).fetchnumpy()["roofline_efficiency"]
+    assert np.allclose(np.sort(data["runs"]["roofline_efficiency"]), mart)
+    assert (data["runs"]["roofline_efficiency"] < 1).all()
+
+
+def test_smollm_study_labels_cpu_energy_as_estimate_and_uses_the_us_grid(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    data = chart_data(con, "own_runs_smollm_135m_study")
+    runs = data["runs"]
+    n_cpu = con.execute(
+        f"SELECT count(*) FROM {RUNS} WHERE model_key = 'smollm-135m' AND device = 'cpu' AND status = 'ok' "
+        "AND meets_protocol AND energy_source = 'estimate'"
+    ).fetchone()[0]
+    assert n_cpu == 5  # the committed CPU grid; the smoke run (meets_protocol false) is not among them
+    assert {"cpu", "cuda"} == set(runs["device"]) and {"pytorch", "onnxruntime"} <= set(runs["backend"])
+    us = con.execute(
+        "SELECT g_co2e_per_kwh FROM staging.stg_codecarbon__grid_carbon_intensity WHERE country_iso3 = 'USA'"
+    ).fetchone()[0]
+    assert np.allclose(runs["g_co2e_per_1k_tokens"], runs["wh_per_1k_tokens"] / 1000 * us)
+    fig = CHARTS["own_runs_smollm_135m_study"].draw(data)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert sum(t.startswith("ESTIMATE") for t in texts) == n_cpu
+    assert "not run" in texts  # GPU x ONNX Runtime: no optimum on the H200 machine
+    assert fig.axes[0].get_yticklabels()[-1].get_text().endswith("not run")
+    fig.clf()
+
+
+def test_codecarbon_chart_uses_the_harness_counter_total(con: duckdb.DuckDBPyConnection) -> None:
+    """counter_kj (energy_j x repeats) reproduces the harness's own CodeCarbon/NVML ratio for every run."""
+    data = chart_data(con, "own_runs_codecarbon_vs_counter")
+    ratios = con.execute(
+        f"SELECT codecarbon_gpu_vs_counter_ratio {PROTOCOL_GPU} AND codecarbon_energy_kwh > 0 "
+        "AND codecarbon_gpu_energy_kwh > 0"
+    ).fetchnumpy()["codecarbon_gpu_vs_counter_ratio"]
+    runs = data["runs"]
+    assert len(runs) == len(ratios) >= 40
+    assert np.allclose(np.sort(runs["codecarbon_gpu_kj"] / runs["counter_kj"]), np.sort(ratios), rtol=1e-6)
+    assert (runs["codecarbon_total_kj"] > runs["codecarbon_gpu_kj"]).all()  # machine = GPU + CPU + RAM
+    fig = CHARTS["own_runs_codecarbon_vs_counter"].draw(data)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    diagonal = [line for line in ax.get_lines() if line.get_label().startswith("y = x")]
+    assert len(diagonal) == 1 and np.allclose(diagonal[0].get_xdata(), diagonal[0].get_ydata())
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 2 * len(runs)  # GPU part and machine total
+    fig.clf()
