@@ -1,5 +1,6 @@
 {#
-  Training footprints in everyday units, with the constants of reference.equivalence_constants (one source each):
+  Training footprints in everyday units, with the constants of reference.equivalence_constants (one source each;
+  formulas in macro equivalences(), shared with fct_equivalences):
   person_years_of_electricity = energy_mwh x 1000 / kwh_per_person_year (2,300 kWh, France),
   diesel_litres = co2_t x 1000 / kg_co2_per_litre_diesel (2.54), car_km = co2_t x 1e6 / g_co2_per_km_passenger_car.
   Every footprint row is kept (alternate accountings too), so each published figure can be read on its own.
@@ -10,11 +11,7 @@ with footprint as (
 ),
 
 constants as (
-    select
-        max(value) filter (where constant_key = 'kwh_per_person_year') as kwh_per_person_year,
-        max(value) filter (where constant_key = 'kg_co2_per_litre_diesel') as kg_co2_per_litre_diesel,
-        max(value) filter (where constant_key = 'g_co2_per_km_passenger_car') as g_co2_per_km_passenger_car
-    from {{ ref('equivalence_constants') }}
+    {{ equivalence_constants() }}
 ),
 
 final as (
@@ -28,9 +25,7 @@ final as (
         f.co2_t,
         f.co2_energy_consistent,
         f.is_primary_accounting,
-        round(f.energy_mwh * 1000 / c.kwh_per_person_year, 1) as person_years_of_electricity,
-        round(f.co2_t * 1000 / c.kg_co2_per_litre_diesel, 0) as diesel_litres,
-        round(f.co2_t * 1e6 / c.g_co2_per_km_passenger_car, 0) as car_km,
+        {{ equivalences('f.energy_mwh * 1000', 'f.co2_t * 1000', digits=[1, 0, 0]) }},
         f.citation
     from footprint as f
     cross join constants as c
