@@ -28,5 +28,11 @@ def test_fingerprint_follows_raw_data(tmp_path: Path) -> None:
         con.execute("INSERT INTO raw.t VALUES (1, TIMESTAMP '2026-01-01')")
         before = build_inputs_fingerprint(con)
         assert build_inputs_fingerprint(con) == before
+        # Reloading identical content (new load time) keeps the fingerprint; new content changes it.
+        con.execute("UPDATE raw.t SET _ingested_at = TIMESTAMP '2026-02-01'")
+        assert build_inputs_fingerprint(con) == before
         con.execute("INSERT INTO raw.t VALUES (2, TIMESTAMP '2026-01-02')")
+        assert build_inputs_fingerprint(con) != before
+        con.execute("DELETE FROM raw.t WHERE x = 2")
+        con.execute("UPDATE raw.t SET x = 3")
         assert build_inputs_fingerprint(con) != before
