@@ -286,3 +286,205 @@ def read_csv_strict(path: Path, required: list[str] | None = None) -> pd.DataFra
     # +2: line 1 is the header and lines are 1-based (multi-line quoted cells make this approximate).
     df[ROW_COLUMN] = range(2, len(df) + 2)
     return df.astype(object).where(df.notna(), None)
+
+
+# --- DuckDB-native path: the file is parsed, validated and inserted inside DuckDB (no pandas, no Python rows). ---
+
+
+def stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    staged: str,
+    *,
+    rename: dict[str, str] | None = None,
+    required: Sequence[str] = (),
+) -> int:
+    """Read ``path`` (all strings, header row) into temp table ``staged`` with a ``_row`` line number; return rows.
+
+    ``rename`` maps file column names to contract names. Empty, truncated, non-UTF-8 or malformed files raise
+    :class:`RawLoadError` naming the file. ``_row`` numbers records like :func:`read_csv_strict` (header = line 1).
+    """
+    if not path.exists():
+        raise RawLoadError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise RawLoadError(f"{path}: file is empty")
+    with path.open("rb") as fh:
+        fh.seek(-1, 2)
+        if fh.read(1) not in (b"\n", b"\r"):
+            raise RawLoadError(f"{path}: truncated file (does not end with a newline); not loaded")
+    con.execute("SET enable_progress_bar = false")
+    renames = ", ".join(f"{_quote(old)} AS {_quote(new)}" for old, new in (rename or {}).items())
+    # row_number() OVER () runs as a streaming window over the scan, which keeps the file's record order
+    # (tests/test_raw_load_native.py checks the numbers against the file).
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_quote(staged)} AS "
+            f"SELECT row_number() OVER () + 1 AS {ROW_COLUMN}, * {f'RENAME ({renames})' if renames else ''} "
+            # The dialect is fixed (RFC 4180) rather than sniffed: a sniffer can read a broken quote as data.
+            "FROM read_csv(?, all_varchar = true, header = true, strict_mode = true, "
+            "delim = ',', quote = '\"', escape = '\"')",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise RawLoadError(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from exc
+    columns = [r[0] for r in con.execute(f"DESCRIBE {_quote(staged)}").fetchall()]
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise RawLoadError(f"{path}: missing required column(s) {missing}; found {columns[1:13]}")
+    return con.execute(f"SELECT count(*) FROM {_quote(staged)}").fetchone()[0]
+
+
+def validate_staged(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    table: str,
+    source_file: str,
+    key_columns: Sequence[str] = (),
+) -> list[Column]:
+    """:func:`validate` for a relation in ``con`` (temp table or view with ``_row``): same checks, same messages.
+
+    One aggregate scan finds the first bad row of every column (set-based, not one query per column); only a
+    failing column is looked at again to fetch its value for the message.
+    """
+    columns = [c for c in contract_columns(table) if c.name not in PROVENANCE_COLUMNS]
+    rel = _quote(staged)
+    present = {r[0] for r in con.execute(f"DESCRIBE {rel}").fetchall()}
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {rel})").fetchone()[0]:
+        raise RawLoadError(f"{source_file}: no data rows (raw.{table} needs at least one)")
+    missing = [c.name for c in columns if c.name not in present]
+    if missing:
+        raise RawLoadError(f"{source_file}: missing required column(s) {missing} for raw.{table}")
+    probes: list[tuple[str, Column, bool]] = []  # (aggregate, column, is the NOT NULL probe)
+    for col in columns:
+        q = _quote(col.name)
+        if col.not_null:
+            probes.append((f"min({ROW_COLUMN}) FILTER (WHERE {q} IS NULL)", col, True))
+        probes.append(
+            (
+                f"min({ROW_COLUMN}) FILTER (WHERE {q} IS NOT NULL AND TRY_CAST({q} AS {col.type}) IS NULL)",
+                col,
+                False,
+            )
+        )
+    firsts = con.execute(f"SELECT {', '.join(p for p, _, _ in probes)} FROM {rel}").fetchone()
+    # Report the earliest failing column in contract order, NOT NULL before cast, as validate() does.
+    for (_, col, null_probe), row in zip(probes, firsts, strict=True):
+        if row is None:
+            continue
+        if null_probe:
+            raise RawLoadError(
+                f"{source_file}: row {row}: field '{col.name}' is empty but required by raw.{table}"
+            )
+        value = con.execute(f"SELECT {_quote(col.name)} FROM {rel} WHERE {ROW_COLUMN} = ?", [row]).fetchone()[
+            0
+        ]
+        raise RawLoadError(
+            f"{source_file}: row {row}: field '{col.name}' = {value!r} is not a valid {col.type}"
+        )
+    checks = contract_checks(table)
+    if checks:
+        typed = ", ".join(f"TRY_CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns)
+        for expr, cols in checks:
+            bad = con.execute(
+                f"SELECT {ROW_COLUMN}, {', '.join(f'CAST({_quote(c)} AS VARCHAR)' for c in cols)} "
+                f"FROM (SELECT {ROW_COLUMN}, {typed} FROM {rel}) WHERE NOT ({expr}) ORDER BY 1 LIMIT 1"
+            ).fetchone()
+            if bad:
+                values = ", ".join(f"'{c}' = {v!r}" for c, v in zip(cols, bad[1:], strict=True))
+                raise RawLoadError(
+                    f"{source_file}: row {bad[0]}: field {values} violates CHECK {expr} of raw.{table}"
+                )
+    if key_columns:
+        keys = ", ".join(_quote(k) for k in key_columns)
+        dup = con.execute(
+            f"SELECT {ROW_COLUMN}, first({ROW_COLUMN}) OVER w, concat_ws(' | ', {keys}) FROM {rel} "
+            f"WINDOW w AS (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) QUALIFY row_number() OVER w > 1 "
+            "ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        if dup:
+            raise RawLoadError(
+                f"{source_file}: row {dup[0]}: key {list(key_columns)} = {dup[2]!r} repeats row {dup[1]} "
+                f"(raw.{table} keeps one row per key)"
+            )
+    return columns
+
+
+def load_raw_staged(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    staged: str,
+    *,
+    source: str,
+    source_ref: str,
+    source_file: str | None = None,
+    replace_where: str | None = None,
+    replace_params: list | None = None,
+    content_sha256: str | None = None,
+    log_key: str | None = None,
+    key_columns: Sequence[str] = (),
+) -> int:
+    """:func:`load_raw_table` for a relation already in ``con``: validate, then one delete+insert transaction."""
+    columns = validate_staged(con, staged, table, source_file or source_ref, key_columns)
+    select = ", ".join(
+        [f"CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns]
+        + ["? AS _source", "? AS _source_ref", "?::TIMESTAMP AS _ingested_at"]
+    )
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(read_ddl(table))
+    con.execute(INGEST_LOG_DDL)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            f"DELETE FROM raw.{_quote(table)}" + (f" WHERE {replace_where}" if replace_where else ""),
+            replace_params or [],
+        )
+        n = con.execute(
+            f"INSERT INTO raw.{_quote(table)} BY NAME SELECT {select} FROM {_quote(staged)}",
+            [source, source_ref, now],
+        ).fetchone()[0]
+        if content_sha256:
+            con.execute(
+                "INSERT OR REPLACE INTO raw._ingest_log VALUES (?, ?, ?, ?, ?)",
+                [log_key or table, content_sha256, n, source_ref, datetime.now(UTC).replace(tzinfo=None)],
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return n
+
+
+def load_raw_csv(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    *,
+    source: str,
+    source_ref: str,
+    rename: dict[str, str] | None = None,
+    replace_where: str | None = None,
+    replace_params: list | None = None,
+    content_sha256: str | None = None,
+    log_key: str | None = None,
+    key_columns: Sequence[str] = (),
+) -> int:
+    """Read, contract-check and atomically load a CSV entirely inside DuckDB; errors name ``path``, row, field."""
+    staged = f"_staged_{table}"
+    stage_csv(con, path, staged, rename=rename)
+    try:
+        return load_raw_staged(
+            con,
+            table,
+            staged,
+            source=source,
+            source_ref=source_ref,
+            source_file=str(path),
+            replace_where=replace_where,
+            replace_params=replace_params,
+            content_sha256=content_sha256,
+            log_key=log_key,
+            key_columns=key_columns,
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS temp.{_quote(staged)}")

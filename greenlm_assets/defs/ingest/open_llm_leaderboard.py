@@ -15,7 +15,7 @@ from greenlm_assets.lib.catalog.leaderboard import (
     LeaderboardClient,
     quarantine_rules,
 )
-from greenlm_assets.lib.catalog.loading import load_with_quarantine, record_fetch
+from greenlm_assets.lib.catalog.loading import load_staged_with_quarantine, record_fetch
 from greenlm_assets.lib.catalog.raw_asset import CATALOG_GROUP, catalog_check_specs, catalog_checks
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
 
@@ -44,17 +44,22 @@ def build_leaderboard_asset(board: Board) -> dg.AssetsDefinition:
         fetch = leaderboard_client.fetch(board)
         source = f"open_llm_leaderboard_{board}_{fetch.mode}"
         with duckdb.get_connection() as con:
-            summary, loaded = load_with_quarantine(
-                con,
-                table,
-                fetch.frame,
-                key_columns=KEY_COLUMNS[board],
-                rules=quarantine_rules(board),
-                source=source,
-                source_ref=fetch.source_ref,
-                source_file=fetch.location,
-            )
-            record_fetch(con, fetch, loaded, summary)
+            staged = f"_staged_{table}"
+            fetch.stage(con, staged)  # a snapshot CSV is parsed by DuckDB straight into a temp table
+            try:
+                summary = load_staged_with_quarantine(
+                    con,
+                    table,
+                    staged,
+                    key_columns=KEY_COLUMNS[board],
+                    rules=quarantine_rules(board),
+                    source=source,
+                    source_ref=fetch.source_ref,
+                    source_file=fetch.location,
+                )
+            finally:
+                con.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
+            record_fetch(con, fetch, summary)
             checks = catalog_checks(con, table, KEY_COLUMNS[board], summary)
             n_fetches = con.execute(
                 "SELECT count(*) FROM raw.open_llm_leaderboard_fetches WHERE board = ?", [board]

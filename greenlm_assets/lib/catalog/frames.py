@@ -70,44 +70,45 @@ class Rule:
     reason: str
 
 
-def split_quarantine(
-    df: pd.DataFrame, table: str, key_columns: Sequence[str], rules: Sequence[Rule] = ()
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (good rows, quarantined rows). Duplicate keys keep their first occurrence (lowest ``_row``).
+def judge(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    judged: str,
+    table: str,
+    key_columns: Sequence[str],
+    rules: Sequence[Rule] = (),
+) -> int:
+    """Decide which rows of ``staged`` to set aside, as SQL inside ``con``; returns the quarantined count.
 
-    Quarantined rows carry ``table_name``, ``source_row``, ``record_key``, ``reason`` and the whole source record
-    as JSON, so nothing is lost and the reason is visible.
+    Duplicate keys keep their first occurrence (lowest ``_row``); the rules' ``condition`` marks the others.
+
+    Creates temp table ``judged`` (``_row``, ``_reason`` of each row to set aside) and ``<judged>_q`` (those rows in
+    raw.catalog_quarantine's shape). Only ``_row``, the keys and the rule columns are scanned for the verdict, so a
+    million clean rows cost one narrow window, not a copy of every column.
     """
-    if ROW_COLUMN not in df.columns:
-        df = df.assign(**{ROW_COLUMN: range(1, len(df) + 1)})
     keys = ", ".join(_q(k) for k in key_columns)
     cases = " ".join(f"WHEN {r.condition} THEN '{r.reason.replace(chr(39), chr(39) * 2)}'" for r in rules)
     key_expr = "concat_ws(' | ', " + ", ".join(f"CAST({_q(k)} AS VARCHAR)" for k in key_columns) + ")"
-    # source_row is a line number; a reader whose _row is a composite label ("v3_2026:file.csv:12", ML.ENERGY)
-    # carries the line in its own source_row column.
+    columns = [r[0] for r in con.execute(f"DESCRIBE {_q(staged)}").fetchall()]
     row_expr = f"TRY_CAST({ROW_COLUMN} AS BIGINT)"
-    if "source_row" in df.columns:
+    if "source_row" in columns:
         row_expr = f"coalesce({row_expr}, TRY_CAST(source_row AS BIGINT))"
-    con = duckdb.connect()
-    try:
-        con.register("incoming", df)
-        con.execute(
-            f"""CREATE TEMP TABLE judged AS
-            SELECT *, CASE {cases}
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_q(judged)} AS
+        SELECT {ROW_COLUMN}, _reason FROM (
+            SELECT {ROW_COLUMN}, CASE {cases}
                 WHEN row_number() OVER (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) > 1
                     THEN 'duplicate key ({", ".join(key_columns)})'
                 END AS _reason
-            FROM incoming"""
-        )
-        good = relation_to_frame(
-            con.sql(f"SELECT * EXCLUDE (_reason) FROM judged WHERE _reason IS NULL ORDER BY {ROW_COLUMN}")
-        )
-        bad = con.execute(
-            f"""SELECT ? AS table_name, {row_expr} AS source_row, {key_expr} AS record_key,
-                       _reason AS reason, CAST(to_json(j) AS VARCHAR) AS record_json
-                FROM judged AS j WHERE _reason IS NOT NULL ORDER BY {ROW_COLUMN}""",
-            [table],
-        ).df()
-    finally:
-        con.close()
-    return good, bad
+            FROM {_q(staged)})
+        WHERE _reason IS NOT NULL"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_q(judged + "_q")} AS
+        SELECT ? AS table_name, {row_expr} AS source_row, {key_expr} AS record_key,
+               _reason AS reason, CAST(to_json(j) AS VARCHAR) AS record_json, {ROW_COLUMN}
+        FROM (SELECT s.*, r._reason FROM {_q(staged)} AS s JOIN {_q(judged)} AS r USING ({ROW_COLUMN})) AS j
+        ORDER BY {ROW_COLUMN}""",
+        [table],
+    )
+    return con.execute(f"SELECT count(*) FROM {_q(judged + '_q')}").fetchone()[0]

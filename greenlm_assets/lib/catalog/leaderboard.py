@@ -14,6 +14,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -27,7 +28,7 @@ from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attemp
 from greenlm_assets.lib.catalog.frames import Rule, read_csv_fast, relation_to_frame
 from greenlm_assets.lib.http_retry import wait_retry_after
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError
+from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, stage_csv
 
 Board = Literal["v1", "v2"]
 BOARDS: tuple[Board, ...] = ("v1", "v2")
@@ -98,19 +99,43 @@ HF_V2_REQUIRED = ("fullname", "Precision", "Model sha", "Average ⬆️", "#Para
 
 @dataclass(frozen=True)
 class LeaderboardFetch:
-    """One fetch of one board: the rows (raw column names + ``_row``) and where they came from."""
+    """One fetch of one board and where it came from: a CSV ``path`` (read by DuckDB when loaded) or the rows
+    already in memory (``rows``: raw column names + ``_row``, from the live parquet)."""
 
     board: Board
-    frame: pd.DataFrame
     mode: str  # "snapshot" or "live"
     location: str  # file path or URL
     source_ref: str
     content_sha256: str
     fetched_at: datetime
+    path: Path | None = None
+    rows: pd.DataFrame | None = None
 
     @property
     def fetch_id(self) -> str:
         return self.content_sha256[:16]
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame (the CSV is parsed on first use; the load path uses :meth:`stage` instead)."""
+        if self.rows is not None:
+            return self.rows
+        assert self.path is not None
+        return read_csv_fast(
+            self.path, REQUIRED[self.board], source=f"Open LLM Leaderboard {self.board} snapshot"
+        )
+
+    def stage(self, con: duckdb.DuckDBPyConnection, staged: str) -> None:
+        """Put the rows into temp table ``staged`` of ``con``: a CSV goes file -> DuckDB with no Python in between."""
+        if self.rows is None:
+            assert self.path is not None
+            stage_csv(con, self.path, staged, required=REQUIRED[self.board])
+            return
+        con.register("_fetch_rows", self.rows)
+        try:
+            con.execute(f'CREATE OR REPLACE TEMP TABLE "{staged}" AS SELECT * FROM _fetch_rows')
+        finally:
+            con.unregister("_fetch_rows")
 
 
 def quarantine_rules(board: Board) -> list[Rule]:
@@ -140,11 +165,12 @@ def snapshot_source_ref(path: Path) -> str:
 
 
 def read_snapshot(board: Board, path: Path) -> LeaderboardFetch:
-    """Read a leaderboard CSV in the raw table's column names (the fboulnois export)."""
-    frame = read_csv_fast(path, REQUIRED[board], source=f"Open LLM Leaderboard {board} snapshot")
+    """A leaderboard CSV in the raw table's column names (the fboulnois export); DuckDB reads it when loaded."""
+    if not path.exists():
+        raise RawLoadError(f"{path}: file not found (Open LLM Leaderboard {board} snapshot)")
     return LeaderboardFetch(
         board=board,
-        frame=frame,
+        path=path,
         mode="snapshot",
         location=str(path),
         source_ref=snapshot_source_ref(path),
@@ -292,7 +318,7 @@ class LiveLeaderboardClient(LeaderboardClient):
         fetched_at = datetime.now(UTC).replace(tzinfo=None)
         return LeaderboardFetch(
             board=board,
-            frame=frame,
+            rows=frame,
             mode="live",
             location=url,
             source_ref=f"{url} (fetched {fetched_at:%Y-%m-%dT%H:%M:%SZ}, sha256 {digest[:16]})",
