@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from greenlm_assets.defs.transform.dbt import build_inputs_fingerprint, greenlm_dbt_models
+from greenlm_assets.defs.transform.dbt import build_inputs_fingerprint, dbt_source_tables, greenlm_dbt_models
 from tests.conftest import load_defs, materialize_all
 
 
@@ -19,6 +19,11 @@ def test_unchanged_inputs_reuse_the_last_build(platform: dict) -> None:
     assert all("reused_build_at" in m.metadata for m in mats)
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed and "reused_build_at" in c.metadata for c in checks)
+
+
+def test_fingerprint_reads_the_dbt_sources() -> None:
+    tables = dbt_source_tables()
+    assert tables and "training_footprint" in tables and "open_llm_leaderboard_v2" in tables
 
 
 def test_fingerprint_follows_raw_data(tmp_path: Path) -> None:
@@ -33,6 +38,11 @@ def test_fingerprint_follows_raw_data(tmp_path: Path) -> None:
         assert build_inputs_fingerprint(con) == before
         con.execute("INSERT INTO raw.t VALUES (2, TIMESTAMP '2026-01-02')")
         assert build_inputs_fingerprint(con) != before
+        # A raw table that no dbt source reads does not count.
+        with_t = build_inputs_fingerprint(con, ["t"])
+        con.execute("CREATE TABLE raw.fetch_log (fetched_at TIMESTAMP)")
+        con.execute("INSERT INTO raw.fetch_log VALUES (now())")
+        assert build_inputs_fingerprint(con, ["t"]) == with_t
         con.execute("DELETE FROM raw.t WHERE x = 2")
         con.execute("UPDATE raw.t SET x = 3")
         assert build_inputs_fingerprint(con) != before

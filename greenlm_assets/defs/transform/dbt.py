@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets: models become assets, dbt tests become asset checks."""
 
 import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from graphlib import TopologicalSorter
@@ -52,17 +53,31 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def build_inputs_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """sha256 over the CONTENT of every raw table and every file of the dbt project.
+def dbt_source_tables() -> list[str] | None:
+    """The raw tables dbt reads (its sources in the manifest); None when there is no manifest to read."""
+    try:
+        manifest = json.loads(dbt_project.manifest_path.read_text())
+    except (OSError, ValueError):
+        return None
+    return sorted({s["identifier"] for s in manifest.get("sources", {}).values() if s.get("schema") == "raw"})
 
-    Load timestamps are left out, so a raw asset that reloads identical data does not force a rebuild.
+
+def build_inputs_fingerprint(con: duckdb.DuckDBPyConnection, tables_read: list[str] | None = None) -> str:
+    """sha256 over the CONTENT of the raw tables dbt reads (all raw tables if unknown) and the project's files.
+
+    Load timestamps are left out, so a raw asset that reloads identical data does not force a rebuild, and raw
+    tables no dbt source reads (fetch logs, quarantine) do not either.
     """
     digest = hashlib.sha256()
-    tables = con.execute(
-        "SELECT t.table_name, bool_or(c.column_name = '_ingested_at') FROM information_schema.tables t "
-        "JOIN information_schema.columns c USING (table_schema, table_name) "
-        "WHERE t.table_schema = 'raw' GROUP BY 1 ORDER BY 1"
-    ).fetchall()
+    tables = [
+        row
+        for row in con.execute(
+            "SELECT t.table_name, bool_or(c.column_name = '_ingested_at') FROM information_schema.tables t "
+            "JOIN information_schema.columns c USING (table_schema, table_name) "
+            "WHERE t.table_schema = 'raw' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        if tables_read is None or row[0] in tables_read
+    ]
     for name, has_ingested_at in tables:
         cols = "COLUMNS(* EXCLUDE (_ingested_at))" if has_ingested_at else "COLUMNS(*)"
         # Order-independent content summary: row count and, per column, the sum of value hashes.
@@ -118,7 +133,7 @@ def greenlm_dbt_models(
     as materialized with ``reused_build_at`` and the checks with the passing result of that build.
     """
     with duckdb.get_connection() as con:
-        inputs_sha = build_inputs_fingerprint(con)
+        inputs_sha = build_inputs_fingerprint(con, dbt_source_tables())
         previous = None if config.force else _reuse_previous_build(context, con, inputs_sha)
     if previous is not None:
         context.log.info(
