@@ -286,4 +286,3 @@ def gpu_name_map(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> d
             "not_gpu_models": dg.MetadataValue.json(sorted(df.loc[df["gpu_key"].isna(), "gpu_name_raw"])),
         }
     )
-

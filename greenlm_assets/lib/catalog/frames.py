@@ -87,17 +87,17 @@ def judge(
     million clean rows cost one narrow window, not a copy of every column.
     """
     keys = ", ".join(_q(k) for k in key_columns)
-    cases = " ".join(f"WHEN {r.condition} THEN '{r.reason.replace(chr(39), chr(39) * 2)}'" for r in rules)
-    key_expr = "concat_ws(' | ', " + ", ".join(f"CAST({_q(k)} AS VARCHAR)" for k in key_columns) + ")"
     columns = [r[0] for r in con.execute(f"DESCRIBE {_q(staged)}").fetchall()]
     row_expr = f"TRY_CAST({ROW_COLUMN} AS BIGINT)"
     if "source_row" in columns:
         row_expr = f"coalesce({row_expr}, TRY_CAST(source_row AS BIGINT))"
+    cases = " ".join(f"WHEN {r.condition} THEN '{r.reason.replace(chr(39), chr(39) * 2)}'" for r in rules)
+    key_expr = "concat_ws(' | ', " + ", ".join(f"CAST({_q(k)} AS VARCHAR)" for k in key_columns) + ")"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {_q(judged)} AS
         SELECT {ROW_COLUMN}, _reason FROM (
             SELECT {ROW_COLUMN}, CASE {cases}
-                WHEN row_number() OVER (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) > 1
+                WHEN row_number() OVER (PARTITION BY {keys} ORDER BY {row_expr}, {ROW_COLUMN}) > 1
                     THEN 'duplicate key ({", ".join(key_columns)})'
                 END AS _reason
             FROM {_q(staged)})

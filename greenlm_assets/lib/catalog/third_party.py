@@ -134,7 +134,10 @@ def read_llm_perf(root: Path | None = None) -> pd.DataFrame:
     files = sorted(folder.glob("perf-df-*.csv"))
     if not files:
         raise RawLoadError(f"{folder}: no perf-df-*.csv files")
-    return pd.concat([read_llm_perf_file(f) for f in files], ignore_index=True)
+    out = pd.concat([read_llm_perf_file(f) for f in files], ignore_index=True)
+    # _row must be unique across files: quarantine verdicts are joined back to the rows on it.
+    out[ROW_COLUMN] = out["source_file"].astype(str) + ":" + out["source_row"].astype(str)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- ML.ENERGY
