@@ -24,10 +24,16 @@ ALWAYS_OK = [
 ALLOWED: dict[tuple[str, str], str] = {
     # DuckDB-native loads (stage_csv / validate_staged / load_raw_staged) and the catalog's SQL quarantine:
     ("greenlm_assets/defs/transform/dbt.py", "cols"): "one of two constant COLUMNS(...) expressions",
-    ("greenlm_assets/lib/raw_load.py", "renames"): "_quote(old) AS _quote(new) pairs from the reader's code map",
+    (
+        "greenlm_assets/lib/raw_load.py",
+        "renames",
+    ): "_quote(old) AS _quote(new) pairs from the reader's code map",
     ("greenlm_assets/lib/raw_load.py", "rel"): "_quote(staged temp table name chosen by code)",
     ("greenlm_assets/lib/raw_load.py", "p"): "TRY_CAST probes of quoted DDL columns and DDL types",
-    ("greenlm_assets/defs/ingest/open_llm_leaderboard.py", "staged"): "temp table name built from a code constant",
+    (
+        "greenlm_assets/defs/ingest/open_llm_leaderboard.py",
+        "staged",
+    ): "temp table name built from a code constant",
     ("greenlm_assets/lib/catalog/leaderboard.py", "staged"): "temp table name built from a code constant",
     ("greenlm_assets/lib/catalog/loading.py", "staged"): "temp table name f'_staged_<raw table>' (code)",
     ("greenlm_assets/lib/catalog/loading.py", "good"): "temp view name f'_good_<raw table>' (code)",
@@ -35,7 +41,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("greenlm_assets/lib/catalog/loading.py", "judged"): "temp table name f'_judged_<raw table>' (code)",
     ("greenlm_assets/lib/catalog/loading.py", "view"): "one of the two temp view names above",
     ("greenlm_assets/lib/catalog/loading.py", "tmp"): "one of the two temp table names above",
-    ("greenlm_assets/lib/catalog/loading.py", "TABLES[fetch.board]"): "raw table name from a module constant map",
+    (
+        "greenlm_assets/lib/catalog/loading.py",
+        "TABLES[fetch.board]",
+    ): "raw table name from a module constant map",
     ("greenlm_assets/defs/transform/dbt.py", "last"): "one of two constant expressions",
     ("greenlm_assets/lib/raw_load.py", "table"): "raw table name from the asset's spec (code)",
     (
