@@ -117,6 +117,7 @@ def main(selection: str = DEFAULT_SELECTION, write: bool = True) -> None:
     print(json.dumps(result, indent=2))
     if write:
         out = REPO / "benchmarks" / "results" / f"pipeline_{datetime.now(UTC):%Y-%m-%d}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n")
         print(f"written to {out}")
 
