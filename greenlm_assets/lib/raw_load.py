@@ -120,36 +120,50 @@ def validate(df: pd.DataFrame, table: str, source_file: str, key_columns: Sequen
                 raise RawLoadError(
                     f"{source_file}: row {bad[0]}: field '{col.name}' = {bad[1]!r} is not a valid {col.type}"
                 )
-        # CHECK constraints (e.g. non-negative energy) on the typed values, so the error names the row and field
-        # instead of surfacing later as an anonymous constraint failure of the INSERT.
-        checks = contract_checks(table)
-        if checks:
-            typed = ", ".join(f"TRY_CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns)
-            for expr, cols in checks:
-                bad = con.execute(
-                    f"SELECT {ROW_COLUMN}, {', '.join(f'CAST({_quote(c)} AS VARCHAR)' for c in cols)} "
-                    f"FROM (SELECT {ROW_COLUMN}, {typed} FROM incoming) WHERE NOT ({expr}) ORDER BY 1 LIMIT 1"
-                ).fetchone()
-                if bad:
-                    values = ", ".join(f"'{c}' = {v!r}" for c, v in zip(cols, bad[1:], strict=True))
-                    raise RawLoadError(
-                        f"{source_file}: row {bad[0]}: field {values} violates CHECK {expr} of raw.{table}"
-                    )
-        if key_columns:
-            keys = ", ".join(_quote(k) for k in key_columns)
-            dup = con.execute(
-                f"SELECT {ROW_COLUMN}, first({ROW_COLUMN}) OVER w, concat_ws(' | ', {keys}) FROM incoming "
-                f"WINDOW w AS (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) QUALIFY row_number() OVER w > 1 "
-                "ORDER BY 1 LIMIT 1"
-            ).fetchone()
-            if dup:
-                raise RawLoadError(
-                    f"{source_file}: row {dup[0]}: key {list(key_columns)} = {dup[2]!r} repeats row {dup[1]} "
-                    f"(raw.{table} keeps one row per key)"
-                )
+        _check_rows(con, "incoming", table, columns, key_columns, source_file)
     finally:
         con.close()
     return columns
+
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection,
+    rel: str,
+    table: str,
+    columns: list[Column],
+    key_columns: Sequence[str],
+    source_file: str,
+) -> None:
+    """DDL CHECK constraints and key uniqueness over relation ``rel``; raise naming the row and field.
+
+    CHECKs run on the typed values, so the error names the row and field instead of surfacing later as an
+    anonymous constraint failure of the INSERT.
+    """
+    checks = contract_checks(table)
+    if checks:
+        typed = ", ".join(f"TRY_CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns)
+        for expr, cols in checks:
+            bad = con.execute(
+                f"SELECT {ROW_COLUMN}, {', '.join(f'CAST({_quote(c)} AS VARCHAR)' for c in cols)} "
+                f"FROM (SELECT {ROW_COLUMN}, {typed} FROM {rel}) WHERE NOT ({expr}) ORDER BY 1 LIMIT 1"
+            ).fetchone()
+            if bad:
+                values = ", ".join(f"'{c}' = {v!r}" for c, v in zip(cols, bad[1:], strict=True))
+                raise RawLoadError(
+                    f"{source_file}: row {bad[0]}: field {values} violates CHECK {expr} of raw.{table}"
+                )
+    if key_columns:
+        keys = ", ".join(_quote(k) for k in key_columns)
+        dup = con.execute(
+            f"SELECT {ROW_COLUMN}, first({ROW_COLUMN}) OVER w, concat_ws(' | ', {keys}) FROM {rel} "
+            f"WINDOW w AS (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) QUALIFY row_number() OVER w > 1 "
+            "ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        if dup:
+            raise RawLoadError(
+                f"{source_file}: row {dup[0]}: key {list(key_columns)} = {dup[2]!r} repeats row {dup[1]} "
+                f"(raw.{table} keeps one row per key)"
+            )
 
 
 def load_raw_table(
@@ -384,31 +398,7 @@ def validate_staged(
         raise RawLoadError(
             f"{source_file}: row {row}: field '{col.name}' = {value!r} is not a valid {col.type}"
         )
-    checks = contract_checks(table)
-    if checks:
-        typed = ", ".join(f"TRY_CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns)
-        for expr, cols in checks:
-            bad = con.execute(
-                f"SELECT {ROW_COLUMN}, {', '.join(f'CAST({_quote(c)} AS VARCHAR)' for c in cols)} "
-                f"FROM (SELECT {ROW_COLUMN}, {typed} FROM {rel}) WHERE NOT ({expr}) ORDER BY 1 LIMIT 1"
-            ).fetchone()
-            if bad:
-                values = ", ".join(f"'{c}' = {v!r}" for c, v in zip(cols, bad[1:], strict=True))
-                raise RawLoadError(
-                    f"{source_file}: row {bad[0]}: field {values} violates CHECK {expr} of raw.{table}"
-                )
-    if key_columns:
-        keys = ", ".join(_quote(k) for k in key_columns)
-        dup = con.execute(
-            f"SELECT {ROW_COLUMN}, first({ROW_COLUMN}) OVER w, concat_ws(' | ', {keys}) FROM {rel} "
-            f"WINDOW w AS (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) QUALIFY row_number() OVER w > 1 "
-            "ORDER BY 1 LIMIT 1"
-        ).fetchone()
-        if dup:
-            raise RawLoadError(
-                f"{source_file}: row {dup[0]}: key {list(key_columns)} = {dup[2]!r} repeats row {dup[1]} "
-                f"(raw.{table} keeps one row per key)"
-            )
+    _check_rows(con, rel, table, columns, key_columns, source_file)
     return columns
 
 
