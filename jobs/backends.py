@@ -20,6 +20,9 @@ VALID: dict[str, dict[str, tuple[str, ...]]] = {
     "pytorch": {"fp32": DEVICES, "bf16": DEVICES, "fp16": DEVICES},
     # static KV cache + torch.compile of the decoding step (transformers' generate auto-compiles it)
     "pytorch-compile": {"fp32": DEVICES, "bf16": DEVICES, "fp16": DEVICES},
+    # the fast path (jobs/fastpath.py): static KV cache, compiled one-token step replayed as a CUDA graph by a greedy
+    # loop with no host work per token; int8-weight = torchao weight-only int8 under the same compiled step
+    "pytorch-cudagraph": {"fp32": ("cuda",), "bf16": ("cuda",), "fp16": ("cuda",), "int8-weight": ("cuda",)},
     "onnxruntime": {"fp32": DEVICES, "fp16": ("cuda",), "int8-dynamic": ("cpu",)},
     "quanto": {"int8-weight": DEVICES, "int4-weight": DEVICES},
     "torchao": {"int8-weight": DEVICES, "int4-weight": ("cuda",)},
@@ -61,8 +64,10 @@ def check_combination(backend: str, precision: str, device: str) -> None:
         raise UnsupportedCombination(f"{backend}/{precision} does not run on {device!r}; {listing}")
 
 
-def missing_library(backend: str) -> str | None:
+def missing_library(backend: str, precision: str | None = None) -> str | None:
     """Why the backend cannot run in this environment (a library is not installed), or None."""
+    if backend == "pytorch-cudagraph" and precision == "int8-weight":
+        backend = "torchao"
     mod = REQUIRES.get(backend)
     if mod is None:
         return None
@@ -150,7 +155,7 @@ def load(
     intra_op_threads: int | None = None,
 ) -> Loaded:
     check_combination(backend, precision, device)
-    why = missing_library(backend)
+    why = missing_library(backend, precision)
     if why:
         raise UnsupportedCombination(why)
     dtype = _torch_dtype(precision, device)
@@ -174,6 +179,20 @@ def load(
             cc._compile_all_devices = True
             extra["compile_config"] = cc
         notes = "static KV cache; generate() compiles the decoding step (torch.compile)"
+    elif backend == "pytorch-cudagraph":
+        from jobs.fastpath import StaticGreedyDecoder
+
+        if precision == "int8-weight":
+            from torchao.quantization import Int8WeightOnlyConfig, quantize_
+
+            quantize_(model, Int8WeightOnlyConfig())
+            quant = f"{QUANTIZATION[precision]} (torchao, compiled)"
+        decoder = StaticGreedyDecoder(model, eos_ids, compile_step=True, cuda_graph=(device == "cuda"))
+        notes = (
+            "static KV cache; greedy loop with no host work per token: torch.compile'd one-token step captured "
+            "as a CUDA graph and replayed per token (jobs/fastpath.py); prefill eager"
+        )
+        return Loaded(decoder, weights, quant, dname, notes, model, {})
     elif backend == "quanto":
         from optimum.quanto import freeze, qint4, qint8, quantize
 

@@ -50,7 +50,7 @@ def list_choices() -> None:
 def run(
     model: Annotated[str, typer.Option(help="registry key(s), comma-separated")] = "smollm-135m",
     backend: Annotated[
-        str, typer.Option(help="pytorch | pytorch-compile | onnxruntime | quanto | torchao")
+        str, typer.Option(help="pytorch | pytorch-compile | pytorch-cudagraph | onnxruntime | quanto | torchao")
     ] = "pytorch",
     precision: Annotated[
         str, typer.Option(help="fp32 | bf16 | fp16 | int8-dynamic | int8-weight | int4-weight")

@@ -194,7 +194,8 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
     out.update(load_s=time.perf_counter() - t0, weights=loaded.weights, quantization=loaded.quantization,
                compute_dtype=loaded.compute_dtype, backend_notes=loaded.notes)  # fmt: skip
 
-    fixed = cfg.max_prompt_tokens if cfg.backend == "pytorch-compile" else None  # one shape: no recompiles
+    # one shape: no recompiles, one CUDA graph
+    fixed = cfg.max_prompt_tokens if cfg.backend in ("pytorch-compile", "pytorch-cudagraph") else None
     batches = _batches(tok.ids, cfg.batch_size, pad_id, fixed, cfg.device)
     state = {"i": 0}
 

@@ -76,6 +76,7 @@ GPU_DEPS = ("staging/stg_benchmark_runs__runs", "marts/fct_inference_efficiency"
 BACKEND_NAMES = {
     "pytorch": "eager",
     "pytorch-compile": "compiled",
+    "pytorch-cudagraph": "compiled + CUDA graph",
     "quanto": "quanto",
     "torchao": "torchao",
     "onnxruntime": "ONNX Runtime",
@@ -83,6 +84,7 @@ BACKEND_NAMES = {
 BACKEND_COLORS = {
     "pytorch": "#1f77b4",
     "pytorch-compile": "#ff7f0e",
+    "pytorch-cudagraph": "#2ca02c",
     "quanto": "#9467bd",
     "torchao": "#8c564b",
 }

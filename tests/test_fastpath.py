@@ -1,0 +1,85 @@
+"""jobs/fastpath.py: the hand-written greedy loop gives exactly generate()'s tokens (left padding, forced length)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from jobs.fastpath import StaticGreedyDecoder  # noqa: E402
+
+EOS = 2
+PAD = 0
+
+
+def _tiny_model():
+    cfg = transformers.LlamaConfig(
+        vocab_size=97, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=256, eos_token_id=EOS, pad_token_id=PAD,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    return transformers.AutoModelForCausalLM.from_config(cfg, dtype=torch.float32).eval()
+
+
+def _left_padded(prompts: list[list[int]]):
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), PAD, dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p) :] = torch.tensor(p)
+        mask[i, width - len(p) :] = 1
+    return ids, mask
+
+
+def _reference(model, ids, mask, n: int):
+    with torch.inference_mode():
+        return model.generate(
+            input_ids=ids, attention_mask=mask, max_new_tokens=n, min_new_tokens=n, do_sample=False,
+            pad_token_id=PAD, eos_token_id=[EOS],
+        )  # fmt: skip
+
+
+def test_static_greedy_loop_matches_generate_with_left_padding() -> None:
+    model = _tiny_model()
+    ids, mask = _left_padded([[5, 17, 33, 8, 9, 41, 12], [7, 3, 60], [11, 12, 13, 14, 15]])
+    decoder = StaticGreedyDecoder(model, [EOS], compile_step=False, cuda_graph=False)
+    for n in (12, 1, 7):  # shrinking requests reuse the cache; the first call sized it
+        got = decoder(ids, mask, n)
+        want = _reference(model, ids, mask, n)
+        assert got.shape == (3, ids.shape[1] + n)
+        assert torch.equal(got, want), (
+            f"n={n}: {got[:, ids.shape[1] :].tolist()} != {want[:, ids.shape[1] :].tolist()}"
+        )
+        assert not (got[:, ids.shape[1] :] == EOS).any()  # forced length: EOS suppressed like min_new_tokens
+
+
+def test_a_longer_request_rebuilds_the_cache() -> None:
+    model = _tiny_model()
+    ids, mask = _left_padded([[5, 17, 33, 8]])
+    decoder = StaticGreedyDecoder(model, [EOS], compile_step=False, cuda_graph=False)
+    decoder(ids, mask, 3)
+    assert decoder._shape == (1, 4, 3)
+    got = decoder(ids, mask, 9)
+    assert decoder._shape == (1, 4, 9)
+    assert torch.equal(got, _reference(model, ids, mask, 9))
+    with pytest.raises(ValueError, match="new_tokens"):
+        decoder(ids, mask, 0)
+
+
+def test_compiled_step_has_no_graph_break_and_keeps_the_tokens() -> None:
+    """fullgraph=True: a graph break in the model's decoding step fails here, not on the GPU machine."""
+    model = _tiny_model()
+    ids, mask = _left_padded([[5, 17, 33, 8, 9], [7, 3, 60]])
+    decoder = StaticGreedyDecoder(model, [EOS], compile_step=True, cuda_graph=False)
+    got = decoder(ids, mask, 6)
+    assert torch.equal(got, _reference(model, ids, mask, 6))
+
+
+def test_backend_is_gpu_only_and_refused_on_cpu() -> None:
+    from jobs.backends import UnsupportedCombination, check_combination
+
+    check_combination("pytorch-cudagraph", "bf16", "cuda")
+    check_combination("pytorch-cudagraph", "int8-weight", "cuda")
+    with pytest.raises(UnsupportedCombination, match="pytorch-cudagraph/bf16 does not run on 'cpu'"):
+        check_combination("pytorch-cudagraph", "bf16", "cpu")
