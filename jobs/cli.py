@@ -50,7 +50,8 @@ def list_choices() -> None:
 def run(
     model: Annotated[str, typer.Option(help="registry key(s), comma-separated")] = "smollm-135m",
     backend: Annotated[
-        str, typer.Option(help="pytorch | pytorch-compile | pytorch-cudagraph | onnxruntime | quanto | torchao")
+        str,
+        typer.Option(help="pytorch | pytorch-compile | pytorch-cudagraph | onnxruntime | quanto | torchao"),
     ] = "pytorch",
     precision: Annotated[
         str, typer.Option(help="fp32 | bf16 | fp16 | int8-dynamic | int8-weight | int4-weight")
@@ -196,6 +197,34 @@ def _print_row(row: dict[str, Any]) -> None:
         f"{f(row.get('j_per_output_token'))} J/tok [{row.get('energy_source')}/{row.get('energy_scope')}], "
         f"idle {f(row.get('p_idle_w'))} W, ttft {f(row.get('ttft_s'))} s, roofline {f(row.get('roofline_efficiency'), '.1%')}"
     )
+
+
+@app.command()
+def profile(
+    model: Annotated[str, typer.Option(help="registry key(s), comma-separated")] = "smollm-135m",
+    batch_size: Annotated[str, typer.Option(help="batch size(s), comma-separated")] = "1",
+    precision: Annotated[str, typer.Option(help="bf16 | fp16 | fp32")] = "bf16",
+    new_tokens: Annotated[int, typer.Option(help="decoding steps timed per call")] = 128,
+    steps_per_graph: Annotated[int, typer.Option(help="decoding steps per CUDA graph replay")] = 8,
+    out: Annotated[Path, typer.Option(help="JSONL file the profiles are appended to")] = Path(
+        "profiles.jsonl"
+    ),
+) -> None:
+    """Profile the fast path's decoding step on the GPU: kernels per step, kernel vs step time, host time."""
+    import json
+
+    if not _cuda_available():
+        _fail("greenlm-bench profile needs a CUDA GPU; none is visible here")
+    from jobs.profile_step import profile_step
+
+    for key, bs in itertools.product(_split(model), _split(batch_size)):
+        prof = profile_step(
+            key, int(bs), precision=precision, new_tokens=new_tokens, steps_per_graph=steps_per_graph
+        )
+        with out.open("a") as f:
+            f.write(json.dumps(prof, sort_keys=True) + "\n")
+        shown = {k: v for k, v in prof.items() if k not in ("library_versions", "top_kernels_ms")}
+        console.print(json.dumps(shown, default=str), json.dumps(prof["top_kernels_ms"]))
 
 
 def _cuda_available() -> bool:

@@ -33,14 +33,18 @@ class StaticGreedyDecoder:
         compile_step: bool = True,
         cuda_graph: bool = True,
         compile_mode: str | None = None,
+        steps_per_graph: int = 8,
     ) -> None:
         self.model = model
         self.eos_ids = list(eos_ids)
         self.compile_step = compile_step
         self.cuda_graph = cuda_graph
         self.compile_mode = compile_mode
+        # one replay advances this many tokens: fewer host calls per token (a graph of one step is also kept for the
+        # remainder, so any length is exact)
+        self.steps_per_graph = max(1, steps_per_graph)
         self._shape: tuple[int, int, int] | None = None  # (batch, prompt width, capacity in new tokens)
-        self._graph: Any = None
+        self._graphs: dict[int, Any] = {}
         self._step_fn: Callable[..., Any] | None = None
 
     # -- setup -------------------------------------------------------------------------------------------------
@@ -84,7 +88,7 @@ class StaticGreedyDecoder:
         self.out = torch.zeros((batch, capacity), dtype=torch.long, device=dev)
         self.eos = torch.tensor(self.eos_ids or [0], dtype=torch.long, device=dev)
         self._shape = (batch, width, capacity)
-        self._graph = None
+        self._graphs = {}
         # fullgraph: a graph break would put host work back into every token
         self._step_fn = (
             torch.compile(self._forward_next, fullgraph=True, mode=self.compile_mode)
@@ -101,10 +105,14 @@ class StaticGreedyDecoder:
                 for _ in range(2):
                     self._decode_one()
             torch.cuda.current_stream().wait_stream(side)
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                self._decode_one()
-            self._graph = graph
+            pool = None
+            for k in sorted({1, self.steps_per_graph}):
+                graph = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(graph, pool=pool):
+                    for _ in range(k):
+                        self._decode_one()
+                pool = graph.pool()  # the graphs run one after the other: they can share one memory pool
+                self._graphs[k] = graph
         elif self.compile_step:
             self._decode_one()  # compile now, not inside the first measured call
 
@@ -127,6 +135,18 @@ class StaticGreedyDecoder:
         self.cpos.fill_(width)
         self.k.fill_(1)
 
+    def decode(self, steps: int) -> None:
+        """Advance ``steps`` tokens after a prefill: graph replays on CUDA, the plain step elsewhere."""
+        if not self._graphs:
+            for _ in range(steps):
+                self._decode_one()
+            return
+        k = self.steps_per_graph
+        for _ in range(steps // k):
+            self._graphs[k].replay()
+        for _ in range(steps % k):
+            self._graphs[1].replay()
+
     # -- use -----------------------------------------------------------------------------------------------------
     def __call__(self, input_ids: Any, attention_mask: Any, new_tokens: int) -> Any:
         import torch
@@ -136,12 +156,9 @@ class StaticGreedyDecoder:
         batch, width = input_ids.shape
         with torch.inference_mode():
             if self._shape is None or self._shape[:2] != (batch, width) or self._shape[2] < new_tokens:
-                cap = max(new_tokens, self._shape[2] if self._shape else 0)
+                # >= 3: the setup's two warm-up steps write tokens 1 and 2
+                cap = max(new_tokens, self._shape[2] if self._shape else 0, 3)
                 self._setup(input_ids, attention_mask, cap)
             self._prefill(input_ids, attention_mask)
-            for _ in range(new_tokens - 1):
-                if self._graph is not None:
-                    self._graph.replay()
-                else:
-                    self._decode_one()
+            self.decode(new_tokens - 1)
             return torch.cat([input_ids, self.out[:, :new_tokens].clone()], dim=1)

@@ -30,20 +30,21 @@ COMMON=(--device cuda --prompts squad50 --new-tokens 64 --max-prompt-tokens 128 
 BY_PRIORITY=smollm-135m,llama-3.1-8b,qwen2.5-7b,mistral-7b,llama-3.2-1b,qwen2.5-0.5b,llama-3.2-3b,qwen2.5-3b,phi-3-mini,gemma-2-2b,qwen2.5-1.5b,smollm-1.7b,smollm-360m,smollm2-135m
 FAST=(--backend pytorch-cudagraph --precision bf16)
 if [ "$PART" = fast ]; then
-  R5=("${COMMON[@]}" --repeats 5)  # the headline rows: 5 repeats (the CV target is on 5)
-  python3 -m jobs.cli run --model smollm-135m,llama-3.1-8b "${FAST[@]}" --batch-size 1 "${R5[@]}" \
+  # where a step's time goes (kernels, gaps, host), one graph step vs 8 steps per replay
+  python3 -m jobs.cli profile --model smollm-135m --steps-per-graph 1 --out "$OUT/profiles.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+  python3 -m jobs.cli profile --model smollm-135m,llama-3.1-8b --batch-size 1 --out "$OUT/profiles.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+  python3 -m jobs.cli profile --model llama-3.1-8b --batch-size 64 --out "$OUT/profiles.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+  # the headline rows on the protocol (128 prompt + 128 new tokens), 5 repeats (the CV target is on 5)
+  R5=("${COMMON[@]}" --repeats 5 --new-tokens 128)
+  python3 -m jobs.cli run --model smollm-135m,llama-3.1-8b,llama-3.2-1b "${FAST[@]}" --batch-size 1 "${R5[@]}" \
     --deadline-s "$(left)" --out "$OUT/gpu_h200_fast.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
-  python3 -m jobs.cli run --model llama-3.1-8b --backend pytorch-cudagraph --precision int8-weight --batch-size 1 \
-    "${R5[@]}" --deadline-s "$(left)" --out "$OUT/gpu_h200_fast.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
   python3 -m jobs.cli run --model llama-3.1-8b "${FAST[@]}" --batch-size 64 "${R5[@]}" \
-    --deadline-s "$(left)" --out "$OUT/gpu_h200_fast.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
-  python3 -m jobs.cli run --model llama-3.2-1b "${FAST[@]}" --batch-size 1 "${R5[@]}" \
     --deadline-s "$(left)" --out "$OUT/gpu_h200_fast.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
   PART=sweep
 fi
 if [ "$PART" = sweep ]; then
   python3 -m jobs.cli run --model "${SWEEP_MODELS:-llama-3.1-8b}" "${FAST[@]}" --batch-size "${SWEEP_BATCHES:-4,16,256}" \
-    "${COMMON[@]}" --repeats 3 --deadline-s "$(left)" --out "$OUT/gpu_h200_sweep.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+    "${COMMON[@]}" --repeats 3 --new-tokens 128 --deadline-s "$(left)" --out "$OUT/gpu_h200_sweep.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
 elif [ "$PART" = eager ]; then
   python3 -m jobs.cli run --model "$BY_PRIORITY" --backend pytorch --precision bf16 --batch-size 1,32 \
     "${COMMON[@]}" --repeats 3 --deadline-s "${DEADLINE_S:-520}" --out "$OUT/gpu_h200_eager.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
