@@ -200,6 +200,25 @@ def load(
         freeze(model)
         quant = f"{QUANTIZATION[precision]} (optimum-quanto)"
         extra["disable_compile"] = True
+        if precision == "int4-weight":
+            # quanto 0.2.7's packed int4 weights fail under torch.inference_mode ("Cannot set version_counter for
+            # inference tensor" when the weight is transposed), and generate() is called under it: the forward
+            # runs with inference mode off and autograd off instead (same numerics)
+            import functools
+
+            import torch
+
+            inner = model.forward
+
+            @functools.wraps(inner)  # generate() inspects forward's signature
+            def forward(*args: Any, **kwargs: Any) -> Any:
+                with torch.inference_mode(False), torch.no_grad():
+                    return inner(*args, **kwargs)
+
+            model.forward = forward
+            notes = (
+                "forward runs under no_grad with inference mode off (quanto int4 fails under inference_mode)"
+            )
     elif backend == "torchao":
         from torchao.quantization import Int4WeightOnlyConfig, Int8WeightOnlyConfig, quantize_
 

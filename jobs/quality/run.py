@@ -116,6 +116,71 @@ class Generated:
     seconds: float
 
 
+class ReferenceMismatch(ValueError):
+    """A ``--reference-from`` file cannot serve as this run's fp32 reference; the message names file/row/field."""
+
+
+# A reference row must agree with the run on these, or its answers are not the same questions asked the same way.
+REFERENCE_MUST_MATCH = (
+    "model_key",
+    "device",
+    "max_new_tokens",
+    "prompt_version",
+    "squad_file",
+    "weights_ref",
+)
+
+
+def load_reference(
+    rows_file: Path, run: QualityRun, items: list[SquadItem], weights_ref: str
+) -> tuple[Generated, str]:
+    """The fp32 reference of an earlier run: its ``pytorch/fp32`` row in ``rows_file`` and that row's answers in
+    the ``<rows>_answers.jsonl`` sidecar, so configurations run later are compared with the committed reference
+    instead of a re-run one. Returns the reference answers (first ``len(items)`` questions) and its ``run_id``.
+    """
+    from jobs.rows import read_rows
+
+    rows_file = Path(rows_file)
+    if not rows_file.is_file():
+        raise ReferenceMismatch(
+            f"{rows_file}: no such file (the rows of the run whose fp32 answers to reuse)"
+        )
+    found = [(n, r) for n, r in enumerate(read_rows(rows_file), start=1)
+             if r.get("config_key") == "/".join(REFERENCE) and r.get("status") == "ok"]  # fmt: skip
+    if len(found) != 1:
+        raise ReferenceMismatch(
+            f"{rows_file}: expected one status=ok {'/'.join(REFERENCE)} row, found {len(found)}"
+        )
+    line, row = found[0]
+    want = {"model_key": run.model, "device": run.device, "max_new_tokens": run.max_new_tokens,
+            "prompt_version": run.prompt_version, "squad_file": Path(run.squad_file).name,
+            "weights_ref": weights_ref}  # fmt: skip
+    for name in REFERENCE_MUST_MATCH:
+        if row.get(name) != want[name]:
+            raise ReferenceMismatch(
+                f"{rows_file}: row {line}: field {name!r} = {row.get(name)!r}, this run has {want[name]!r}"
+            )
+    sidecar = rows_file.with_name(rows_file.stem + "_answers.jsonl")
+    records = [
+        r for r in (read_rows(sidecar) if sidecar.is_file() else []) if r.get("run_id") == row["run_id"]
+    ]
+    if len(records) != 1:
+        raise ReferenceMismatch(
+            f"{sidecar}: expected the answers of run_id {row['run_id']} once, found {len(records)}"
+        )
+    answers = records[0]["answers"]
+    if len(answers) < len(items):
+        raise ReferenceMismatch(f"{sidecar}: {len(answers)} reference answers for {len(items)} questions")
+    for n, (a, item) in enumerate(zip(answers, items, strict=False), start=1):
+        if a.get("id") != item.id:  # batch 1: answer i depends on question i only, so a prefix is a reference
+            raise ReferenceMismatch(
+                f"{sidecar}: answer {n}: field 'id' = {a.get('id')!r}, question {n} is {item.id!r}"
+            )
+    picked = answers[: len(items)]
+    gen = Generated([a["answer"] for a in picked], [list(a["tokens"]) for a in picked], 0, 0.0)
+    return gen, str(row["run_id"])
+
+
 def stop_token_ids(tokenizer: Any, eos_ids: Sequence[int]) -> list[int]:
     """EOS plus every vocabulary entry that contains a newline (byte-level 'Ċ', SentencePiece '<0x0A>' or '\\n')."""
     vocab = tokenizer.get_vocab()
@@ -186,11 +251,13 @@ def run_grid(
     cache_dir: Path | None = None,
     deadline_s: float | None = None,
     not_run: dict[tuple[str, str], str] | None = None,
+    reference_from: Path | None = None,
     on_row: Callable[[dict[str, Any]], None] = lambda r: None,
 ) -> list[dict[str, Any]]:
     """Run every configuration and append one row each to ``out`` (atomically); failures become rows too.
 
-    The first configuration that is the fp32 reference provides the tokens and answers others are compared with.
+    The fp32 reference that others are compared with is the ``pytorch/fp32`` row of ``reference_from`` (an earlier
+    run's rows file, checked to match this run) when given, else the first ``pytorch/fp32`` configuration run here.
     """
     import torch
 
@@ -215,6 +282,9 @@ def run_grid(
     quality_run_id = str(uuid.uuid4())
     answers_out = answers_out or out.with_name(out.stem + "_answers.jsonl")
     reference: Generated | None = None
+    reference_run_id: str | None = None
+    if reference_from is not None:  # before any model load: a mismatched reference stops the run at once
+        reference, reference_run_id = load_reference(reference_from, run, items, ref)
     skip = dict(not_run or {})
     start = time.monotonic()
     rows: list[dict[str, Any]] = []
@@ -234,6 +304,8 @@ def run_grid(
         "grid_g_co2e_per_kwh": intensity,
         "grid_source_ref": grid_ref,
         "reference_config": "/".join(REFERENCE),
+        # the run_id of the reference row when it comes from an earlier run (--reference-from), else None
+        "reference_run_id": reference_run_id,
         "torch_threads": torch.get_num_threads(),
     }
 
@@ -260,6 +332,7 @@ def run_grid(
             _score_row(row, gen, items, reference, intensity)
             if (backend, precision) == REFERENCE and reference is None:
                 reference = gen
+                shared["reference_run_id"] = row["reference_run_id"] = row["run_id"]
             append_row(answers_out, _answers_record(row, items, gen))
         except Exception as exc:  # a backend crash, a corrupt file: a failed row, and the grid goes on
             row.update(status="failed", failure_reason=f"{type(exc).__name__}: {str(exc)[:500]}",
@@ -268,6 +341,13 @@ def run_grid(
             _free()
         emit(row)
     return rows
+
+
+def _compiled_graphs() -> int:
+    """How many graphs torch.compile has produced in this process so far (dynamo's own counter)."""
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
 
 
 def _free() -> None:
@@ -303,7 +383,19 @@ def _run_one(
             "the GGUF's own Q4_1 weights, dequantised to fp32 on load (= the 'GGUF Q4' configuration)"
         )
     # one warm-up answer (first-call allocations, ORT session start) outside the measured span
-    generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, prompts[:1], 4, stop_ids, pad_id)
+    static = loaded.generate_kwargs.get("cache_implementation") == "static"
+    t0 = time.perf_counter()
+    if static:
+        # generate() keeps its static KV cache between calls and reallocates it only for a longer request, and the
+        # compiled decoding step is specialised to the cache's shape: warming up with the longest prompt and the
+        # full answer length sizes the cache once, so the step compiles once here, not per new prompt length
+        longest = max(prompts, key=len)
+        generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, [longest], run.max_new_tokens,
+                         stop_ids, pad_id)  # fmt: skip
+    else:
+        generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, prompts[:1], 4, stop_ids, pad_id)
+    row["warmup_s"] = time.perf_counter() - t0
+    graphs_before = _compiled_graphs()
 
     meter, meter_note = open_meter(run.device)
     gpu_ids = [0] if run.device == "cuda" else None
@@ -314,6 +406,8 @@ def _run_one(
                                stop_ids, pad_id)  # fmt: skip
     e1 = meter.read_j() if meter is not None else None
     row["host_load_avg_1m_end"] = os.getloadavg()[0]
+    if static:  # graphs compiled inside the measured span (0 = the warm-up's compile served every prompt)
+        row["compiled_graphs_during_generation"] = _compiled_graphs() - graphs_before
     cc_cols = cc.columns()
     row.update(cc_cols)
     if meter is not None and e0 is not None and e1 is not None:
@@ -420,6 +514,13 @@ def quality(
         float | None, typer.Option(help="start no new configuration after this many seconds")
     ] = None,
     threads: Annotated[int | None, typer.Option(help="torch intra-op threads (default: torch's)")] = None,
+    reference_from: Annotated[
+        Path | None,
+        typer.Option(
+            help="compare with the pytorch/fp32 row of this earlier rows file (and its _answers.jsonl) instead "
+            "of running the reference again; its model, prompt, max tokens and weights must match"
+        ),
+    ] = None,
 ) -> None:
     """SQuAD EM/F1 next to energy for every backend x precision: J and gCO2e per correct answer."""
     from rich.console import Console
@@ -442,7 +543,8 @@ def quality(
             f"(energy {r.get('energy_source')}), agreement {_fmt(r.get('token_agreement_vs_fp32'))}"
         )
 
-    rows = run_grid(run, grid, out, cache_dir=cache_dir, deadline_s=deadline_s, not_run=not_run, on_row=show)
+    rows = run_grid(run, grid, out, cache_dir=cache_dir, deadline_s=deadline_s, not_run=not_run,
+                    reference_from=reference_from, on_row=show)  # fmt: skip
     console.print(f"{len(rows)} row(s) appended to {out}")
 
 
