@@ -24,12 +24,20 @@ VALID: dict[str, dict[str, tuple[str, ...]]] = {
     # loop with no host work per token; int8-weight = torchao weight-only int8 under the same compiled step
     "pytorch-cudagraph": {"fp32": ("cuda",), "bf16": ("cuda",), "fp16": ("cuda",), "int8-weight": ("cuda",)},
     "onnxruntime": {"fp32": DEVICES, "fp16": ("cuda",), "int8-dynamic": ("cpu",)},
+    # jobs/ort_lean.py: a compact Llama-family graph built by GreenLM + a greedy loop over one ORT session
+    "onnxruntime-lean": {"fp32": ("cpu",), "int8-dynamic": ("cpu",)},
     "quanto": {"int8-weight": DEVICES, "int4-weight": DEVICES},
     "torchao": {"int8-weight": DEVICES, "int4-weight": ("cuda",)},
 }
-REQUIRES = {"onnxruntime": "optimum.onnxruntime", "quanto": "optimum.quanto", "torchao": "torchao"}
+REQUIRES = {
+    "onnxruntime": "optimum.onnxruntime",
+    "onnxruntime-lean": "onnxruntime",
+    "quanto": "optimum.quanto",
+    "torchao": "torchao",
+}
 PIP_NAME = {
     "onnxruntime": "optimum[onnxruntime] (optimum-onnx)",
+    "onnxruntime-lean": "onnxruntime and onnx",
     "quanto": "optimum-quanto",
     "torchao": "torchao",
 }
@@ -62,6 +70,17 @@ def check_combination(backend: str, precision: str, device: str) -> None:
         raise UnsupportedCombination(f"backend {backend!r} has no precision {precision!r}; {listing}")
     if device not in VALID[backend][precision]:
         raise UnsupportedCombination(f"{backend}/{precision} does not run on {device!r}; {listing}")
+
+
+def check_model_support(backend: str, spec: ModelSpec) -> None:
+    """Raise :class:`UnsupportedCombination` when ``backend`` cannot build this model's architecture."""
+    if backend == "onnxruntime-lean":
+        from jobs.ort_lean import LeanUnsupported, check_supported
+
+        try:
+            check_supported(hf_config(spec))
+        except LeanUnsupported as exc:
+            raise UnsupportedCombination(f"{spec.key}: {exc}") from exc
 
 
 def missing_library(backend: str, precision: str | None = None) -> str | None:
@@ -160,6 +179,9 @@ def load(
         raise UnsupportedCombination(why)
     dtype = _torch_dtype(precision, device)
     dname = str(dtype).removeprefix("torch.")
+    if backend == "onnxruntime-lean":
+        check_model_support(backend, spec)
+        return _load_ort_lean(spec, precision, weights_path, eos_ids, cache_dir, intra_op_threads)
     if backend == "onnxruntime":
         return _load_ort(spec, precision, device, weights_path, pad_id, eos_ids, cache_dir, intra_op_threads)
     model, weights = build_torch_model(spec, dtype, device, weights_path)
@@ -237,6 +259,15 @@ def _is_gguf(weights_path: str) -> bool:
     return locate(weights_path).gguf_file is not None
 
 
+def ort_quantization_config() -> Any:
+    """The plain path's dynamic int8 config: optimum's AVX-512 VNNI preset where the CPU has it, per tensor."""
+    from optimum.onnxruntime.configuration import AutoQuantizationConfig
+
+    flags = Path("/proc/cpuinfo").read_text() if os.path.exists("/proc/cpuinfo") else ""
+    make = AutoQuantizationConfig.avx512_vnni if "avx512_vnni" in flags else AutoQuantizationConfig.avx2
+    return make(is_static=False, per_channel=False)
+
+
 def _load_ort(
     spec: ModelSpec,
     precision: str,
@@ -274,15 +305,10 @@ def _load_ort(
     quant = "none"
     if precision == "int8-dynamic":
         from optimum.onnxruntime import ORTQuantizer
-        from optimum.onnxruntime.configuration import AutoQuantizationConfig
 
         model_dir = base / "onnx-int8-dynamic"
         if not (model_dir / "config.json").exists():
-            flags = Path("/proc/cpuinfo").read_text() if os.path.exists("/proc/cpuinfo") else ""
-            make = (
-                AutoQuantizationConfig.avx512_vnni if "avx512_vnni" in flags else AutoQuantizationConfig.avx2
-            )
-            qconfig = make(is_static=False, per_channel=False)
+            qconfig = ort_quantization_config()
             onnx_files = sorted(p.name for p in onnx_dir.glob("*.onnx"))
             quantizer = ORTQuantizer.from_pretrained(onnx_dir, file_name=onnx_files[0])
             quantizer.quantize(save_dir=model_dir, quantization_config=qconfig)
@@ -304,3 +330,47 @@ def _load_ort(
         else ("int8 weights, fp32 activations" if quant != "none" else "float32")
     )
     return Loaded(gen, weights, quant, dtype, "ONNX Runtime via optimum", model)
+
+
+def _load_ort_lean(
+    spec: ModelSpec,
+    precision: str,
+    weights_path: str | None,
+    eos_ids: list[int],
+    cache_dir: Path,
+    intra_op_threads: int | None = None,
+) -> Loaded:
+    """GreenLM's own compact ONNX graph of the (random or real) model, int8 = per-channel dynamic quantization of it,
+    decoded by a numpy greedy loop over one ORT session (jobs/ort_lean.py)."""
+    import json
+
+    import torch
+
+    from jobs import ort_lean
+
+    weights = "real" if weights_path else "random"
+    base = cache_dir / f"{spec.key}-{weights}"
+    fp32_dir = base / "lean-fp32"
+    if not ort_lean.is_current(fp32_dir):
+        model, _ = build_torch_model(spec, torch.float32, "cpu", weights_path)
+        ort_lean.check_supported(model.config)
+        ort_lean.export(model, fp32_dir)
+        del model
+    model_dir, quant = fp32_dir, "none"
+    if precision == "int8-dynamic":
+        model_dir = base / "lean-int8-dynamic"
+        if not ort_lean.is_current(model_dir):
+            ort_lean.quantize(fp32_dir, model_dir, per_channel=True)
+        quant = "dynamic-int8 per-channel (onnxruntime quantize_dynamic, MatMul only)"
+    # the same thread count as torch gets, so CPU backends compare like for like
+    threads = intra_op_threads or torch.get_num_threads()
+    sess = ort_lean.session(model_dir, threads)
+    meta = json.loads((model_dir / "lean.json").read_text())
+    decoder = ort_lean.LeanGreedyDecoder(sess, meta, eos_ids)
+    dtype = "int8 weights, fp32 activations" if quant != "none" else "float32"
+    notes = (
+        f"ONNX Runtime, GreenLM lean graph ({meta['layers']} layers, last-position logits) + numpy greedy loop, "
+        f"{threads} intra-op threads"
+    )
+    # model=decoder: its generate() serves callers that stop at a newline (the quality run)
+    return Loaded(decoder, weights, quant, dtype, notes, decoder)

@@ -22,7 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobs.backends import UnsupportedCombination, check_combination, missing_library, valid_combinations
+from jobs.backends import (
+    UnsupportedCombination,
+    check_combination,
+    check_model_support,
+    missing_library,
+    valid_combinations,
+)
 from jobs.prompts import PROMPT_SETS
 from jobs.quality.run import quality
 from jobs.registry import real_weights_ref, registry
@@ -51,7 +57,9 @@ def run(
     model: Annotated[str, typer.Option(help="registry key(s), comma-separated")] = "smollm-135m",
     backend: Annotated[
         str,
-        typer.Option(help="pytorch | pytorch-compile | pytorch-cudagraph | onnxruntime | quanto | torchao"),
+        typer.Option(
+            help="pytorch | pytorch-compile | pytorch-cudagraph | onnxruntime | onnxruntime-lean | quanto | torchao"
+        ),
     ] = "pytorch",
     precision: Annotated[
         str, typer.Option(help="fp32 | bf16 | fp16 | int8-dynamic | int8-weight | int4-weight")
@@ -109,6 +117,7 @@ def run(
     for m, b, p, bs in combos:
         try:
             check_combination(b, p, device)
+            check_model_support(b, registry()[m])
             why = missing_library(b)
             if why:
                 raise UnsupportedCombination(why)
