@@ -80,19 +80,37 @@ def read_slm_max_params_b(con: duckdb.DuckDBPyConnection) -> float:
     return float(row[0]) if row and row[0] is not None else DEFAULT_SLM_MAX_PARAMS_B
 
 
+def _canonical(frame: pd.DataFrame) -> bytes:
+    """The frame as CSV lines in sorted order, floats to 12 significant digits.
+
+    DuckDB's parallel aggregates may order tied rows differently and differ in the last bits of a float sum
+    between two runs over the same data; neither changes the picture, so neither may change the fingerprint.
+    """
+    header, *rows = frame.to_csv(index=False, float_format="%.12g").splitlines()
+    return "\n".join([header, *sorted(rows)]).encode()
+
+
 def chart_fingerprint(spec: ChartSpec, data: ChartData) -> str:
     """sha256 of everything a chart image depends on: its data, threshold, texts and drawing code."""
     digest = hashlib.sha256()
     for name, frame in sorted(data.frames.items()):
         digest.update(name.encode())
-        digest.update(frame.to_csv(index=False).encode())
+        digest.update(_canonical(frame))
     drawing_code = inspect.getsource(inspect.getmodule(spec.draw)) + inspect.getsource(plotting)
     digest.update(repr((data.slm_max_params_b, spec.title, spec.provenance, drawing_code)).encode())
     return digest.hexdigest()
 
 
 def render_chart(spec: ChartSpec, con: duckdb.DuckDBPyConnection) -> tuple[dict, ChartData]:
-    """Run the spec's queries, draw, add the footnote and save; return the file paths and the data.
+    """Run the spec's queries, draw, add the footnote and save; return the file paths and the data."""
+    paths, data, _, _ = render_chart_versioned(spec, con)
+    return paths, data
+
+
+def render_chart_versioned(
+    spec: ChartSpec, con: duckdb.DuckDBPyConnection
+) -> tuple[dict, ChartData, str, bool]:
+    """:func:`render_chart`, also returning the fingerprint (the chart's data version) and whether it was drawn.
 
     When the PNG and SVG already exist and were drawn from the same data and code (sidecar ``<name>.sha256``),
     they are kept as they are: re-runs with nothing changed draw nothing.
@@ -108,7 +126,7 @@ def render_chart(spec: ChartSpec, con: duckdb.DuckDBPyConnection) -> tuple[dict,
     sidecar = out / f"{spec.name}.sha256"
     sha = chart_fingerprint(spec, data)
     if all(p.exists() for p in paths.values()) and _read(sidecar) == sha:
-        return paths, data
+        return paths, data, sha, False
     sidecar.unlink(missing_ok=True)
     fig = spec.draw(data)
     fig.suptitle(spec.title, fontsize=12, fontweight="bold")
@@ -117,7 +135,7 @@ def render_chart(spec: ChartSpec, con: duckdb.DuckDBPyConnection) -> tuple[dict,
     sidecar.write_text(
         sha + "\n"
     )  # written last: a crash mid-save leaves no claim that the files are current
-    return paths, data
+    return paths, data, sha, True
 
 
 def _read(path: Path) -> str | None:
@@ -144,10 +162,14 @@ def chart_asset(spec: ChartSpec) -> dg.AssetsDefinition:
     )
     def _chart(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            paths, data = render_chart(spec, con)
+            paths, data, sha, drawn = render_chart_versioned(spec, con)
         preview = data[next(iter(spec.queries))]
-        context.log.info(f"chart {spec.name} written to {paths['png']} ({len(preview)} rows)")
-        return dg.MaterializeResult(metadata=chart_metadata(spec, paths, preview))
+        what = "written to" if drawn else "unchanged, kept at"
+        context.log.info(f"chart {spec.name} {what} {paths['png']} ({len(preview)} rows)")
+        return dg.MaterializeResult(
+            metadata={**chart_metadata(spec, paths, preview), "redrawn": drawn},
+            data_version=dg.DataVersion(sha),
+        )
 
     return _chart
 

@@ -10,7 +10,9 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from greenlm_assets.lib.raw_load import content_fingerprint, load_raw_table, read_ddl, unchanged_rows
+from greenlm_assets.lib import raw_load
+from greenlm_assets.lib.fingerprint import fingerprint
+from greenlm_assets.lib.raw_load import load_raw_table, read_ddl, unchanged_rows
 
 # Every asset that opens the DuckDB file runs in this pool; its limit is 1 (dagster.yaml), because DuckDB
 # allows a single writer process at a time.
@@ -40,16 +42,16 @@ class RawIngestConfig(dg.Config):
 
 
 def input_fingerprint(spec: RawSource) -> str | None:
-    """sha256 of what determines the table: input file bytes, the DDL contract and the reader's source code.
+    """sha256 of what determines the table: the input file's bytes (every file of an input folder), the DDL
+    contract, the key and the reader's and loader's source code. Taken before parsing.
 
-    None when the input file is absent, so the reader runs and raises its own precise error.
+    None when the input is absent, so the reader runs and raises its own precise error.
     """
-    path = Path(spec.source_file())
-    if not path.is_file():
-        return None
-    module = inspect.getmodule(spec.read)
-    reader_code = inspect.getsource(module) if module else spec.read.__qualname__
-    return content_fingerprint(path.read_bytes(), read_ddl(spec.table), reader_code)
+    return fingerprint(
+        [Path(spec.source_file())],
+        modules=[inspect.getmodule(spec.read), raw_load],
+        texts=[read_ddl(spec.table), repr(spec.key_columns)],
+    )
 
 
 def md_preview(df: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
@@ -107,6 +109,7 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
                 "source_ref": ref,
                 "preview": md_preview(preview),
             },
+            data_version=dg.DataVersion(sha) if sha else None,
             check_results=[
                 dg.AssetCheckResult(
                     check_name="key_is_unique_and_present",

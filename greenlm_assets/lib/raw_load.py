@@ -251,9 +251,12 @@ def content_fingerprint(*parts: bytes | str) -> str:
 
 
 def unchanged_rows(
-    con: duckdb.DuckDBPyConnection, table: str, sha: str, log_key: str | None = None
+    con: duckdb.DuckDBPyConnection, table: str, sha: str, log_key: str | None = None, where: str | None = None
 ) -> int | None:
-    """Rows of ``raw.<table>`` when its last load had fingerprint ``sha`` and the table still holds them, else None."""
+    """Rows of ``raw.<table>`` when its last load had fingerprint ``sha`` and the table still holds them, else None.
+
+    ``where`` (a predicate written by code, never data) counts only the slice that load replaced.
+    """
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name IN (?, '_ingest_log')",
         [table],
@@ -266,8 +269,25 @@ def unchanged_rows(
     ).fetchone()
     if not logged:
         return None
-    current = con.execute(f"SELECT count(*) FROM raw.{_quote(table)}").fetchone()[0]
+    current = con.execute(
+        f"SELECT count(*) FROM raw.{_quote(table)}" + (f" WHERE {where}" if where else "")
+    ).fetchone()[0]
     return current if current == logged[0] else None
+
+
+def record_ingest(
+    con: duckdb.DuckDBPyConnection, load_key: str, sha: str, rows: int, source_ref: str
+) -> None:
+    """Record that ``load_key`` now holds ``rows`` rows loaded from input fingerprint ``sha``.
+
+    For loads of several tables (a table and its quarantine slice): call it after the last one committed, so a
+    failure in between leaves no claim and the next run loads again.
+    """
+    con.execute(INGEST_LOG_DDL)
+    con.execute(
+        "INSERT OR REPLACE INTO raw._ingest_log VALUES (?, ?, ?, ?, ?)",
+        [load_key, sha, rows, source_ref, datetime.now(UTC).replace(tzinfo=None)],
+    )
 
 
 _SNAKE = re.compile(r"[^0-9a-zA-Z]+")

@@ -16,9 +16,18 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from greenlm_assets.lib import raw_load
+from greenlm_assets.lib.fingerprint import fingerprint
 from greenlm_assets.lib.paths import REPO_ROOT, duckdb_path
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, contract_columns, load_raw_table
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
+from greenlm_assets.lib.raw_load import (
+    ROW_COLUMN,
+    RawLoadError,
+    contract_columns,
+    load_raw_table,
+    read_ddl,
+    unchanged_rows,
+)
 
 TABLE = "benchmark_runs"
 MEASUREMENTS_DIR = REPO_ROOT / "data" / "measurements"
@@ -147,24 +156,33 @@ def _rel(path: Path) -> str:
     ],
     metadata={"dagster/table_name": f"raw.{TABLE}", "key_columns": ["run_id"]},
 )
-def benchmark_runs(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def benchmark_runs(
+    context: dg.AssetExecutionContext, config: RawIngestConfig, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
     committed = sorted(measurements_dir().glob("*.jsonl"))
     fresh = fresh_runs_file()
     files = committed + ([fresh] if fresh.exists() else [])
     if not files:
         raise RawLoadError(f"{measurements_dir()}: no *.jsonl measurement files")
-    df = read_runs(files)
     ref = "; ".join(_rel(f) for f in files) + " (see data/measurements/README.md)"
+    # Which files, their bytes, this reader and the contract: a new measurement file or a fresh run reloads.
+    sha = fingerprint(files, modules=[sys.modules[__name__], raw_load], texts=[ref, read_ddl(TABLE)])
     with duckdb.get_connection() as con:
-        n = load_raw_table(
-            con,
-            TABLE,
-            df,
-            source="greenlm_bench",
-            source_ref=ref,
-            source_file=", ".join(map(_rel, files)),
-            key_columns=("run_id",),  # a row appended twice (or a copied file) is refused, not loaded twice
-        )
+        n = None if config.force or sha is None else unchanged_rows(con, TABLE, sha)
+        skipped = n is not None
+        if n is None:
+            n = load_raw_table(
+                con,
+                TABLE,
+                read_runs(files),
+                source="greenlm_bench",
+                source_ref=ref,
+                source_file=", ".join(map(_rel, files)),
+                key_columns=(
+                    "run_id",
+                ),  # a row appended twice (or a copied file) is refused, not loaded twice
+                content_sha256=sha,
+            )
         dupes, incomplete, by_status, preview = (
             con.execute(f"SELECT count(*) - count(DISTINCT run_id) FROM raw.{TABLE}").fetchone()[0],
             con.execute(
@@ -177,10 +195,14 @@ def benchmark_runs(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
                 f"round(j_per_output_token, 3) AS j_tok, energy_source FROM raw.{TABLE} LIMIT 8"
             ).df(),
         )
-    context.log.info(f"raw.{TABLE}: {n} rows from {len(files)} file(s)")
+    context.log.info(
+        f"raw.{TABLE}: {n} rows from {len(files)} file(s)" + (" (unchanged, not reloaded)" if skipped else "")
+    )
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(sha) if sha else None,
         metadata={
             "dagster/row_count": n,
+            "skipped_unchanged": skipped,
             "rows_by_status": json.dumps(by_status),
             "files": ref,
             "preview": md_preview(preview, 8),

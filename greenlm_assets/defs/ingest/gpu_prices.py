@@ -7,14 +7,18 @@ Two assets write ``raw.gpu_price_observations``, each only its own slice, so nei
 provider at a time, and only after that provider's fetch and parse succeeded.
 """
 
+import sys
 from datetime import UTC, date, datetime
 
 import dagster as dg
+import duckdb
 import httpx
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from greenlm_assets.lib.gpu_market import snapshots
+from greenlm_assets.lib import raw_load
+from greenlm_assets.lib.fingerprint import fingerprint
+from greenlm_assets.lib.gpu_market import clients, names, observations, parsers, snapshots
 from greenlm_assets.lib.gpu_market.clients import (
     DEFAULT_BASE_URLS,
     PROVIDERS,
@@ -24,8 +28,8 @@ from greenlm_assets.lib.gpu_market.clients import (
 from greenlm_assets.lib.gpu_market.names import normalise_gpu_name
 from greenlm_assets.lib.gpu_market.observations import finalise, unknown_names
 from greenlm_assets.lib.gpu_market.parsers import ProviderParseError
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, load_raw_table
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
+from greenlm_assets.lib.raw_load import RawLoadError, load_raw_table, read_ddl, unchanged_rows
 from greenlm_assets.lib.sources import source_ref_for
 
 TABLE = "gpu_price_observations"
@@ -51,6 +55,24 @@ def _coverage_check(asset_key: dg.AssetKey, df: pd.DataFrame) -> dg.AssetCheckRe
             "unknown_gpu_names": dg.MetadataValue.json(unknown_names(df)),
         },
     )
+
+
+def _input_fingerprint(folder: str, table: str) -> str | None:
+    """sha256 of a snapshot folder's files, the GPU-market parsing code and the table's contract (before parsing)."""
+    return fingerprint(
+        [snapshots.gpu_prices_path(folder)],
+        modules=[sys.modules[__name__], snapshots, clients, parsers, names, observations, raw_load],
+        texts=[read_ddl(table)],
+    )
+
+
+def _loaded(
+    con: duckdb.DuckDBPyConnection, table: str, columns: str, where: str = "true"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The columns the metadata and checks need, and a preview, read back from the table (loaded or kept)."""
+    rows = con.execute(f"SELECT {columns} FROM raw.{table} WHERE {where}").df()
+    preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{table} WHERE {where} LIMIT 5").df()
+    return rows, preview
 
 
 def _quarantine_summary(df: pd.DataFrame) -> dict[str, int]:
@@ -92,28 +114,51 @@ def _snapshot_ref() -> str:
     check_specs=[dg.AssetCheckSpec("gpu_names_normalised", asset=OBSERVATIONS_KEY)],
     metadata={"dagster/table_name": f"raw.{TABLE}"},
 )
-def gpu_price_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    df = read_snapshot_observations()
+def gpu_price_observations(
+    context: dg.AssetExecutionContext, config: RawIngestConfig, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    # The whole gpu_prices folder counts (a purchase-price edit reloads this too: cheap, and never stale).
+    sha = _input_fingerprint("", TABLE)
+    log_key = f"{TABLE}:snapshot"
     with duckdb.get_connection() as con:
-        n = load_raw_table(
+        n = (
+            None
+            if config.force or sha is None
+            else unchanged_rows(con, TABLE, sha, log_key=log_key, where="origin = 'snapshot'")
+        )
+        skipped = n is not None
+        if n is None:
+            n = load_raw_table(
+                con,
+                TABLE,
+                read_snapshot_observations(),
+                source="gpu_prices_snapshots",
+                source_ref=_snapshot_ref(),
+                source_file=str(snapshots.gpu_prices_path("")),
+                replace_where="origin = 'snapshot'",
+                content_sha256=sha,
+                log_key=log_key,
+            )
+        df, preview = _loaded(
             con,
             TABLE,
-            df,
-            source="gpu_prices_snapshots",
-            source_ref=_snapshot_ref(),
-            source_file=str(snapshots.gpu_prices_path("")),
-            replace_where="origin = 'snapshot'",
+            "price_source, provider, gpu_key, gpu_name_raw, quarantine_reason",
+            "origin = 'snapshot'",
         )
     by_source = df.groupby("price_source").size().to_dict()
-    context.log.info(f"raw.{TABLE}: {n} snapshot rows {by_source}")
+    context.log.info(
+        f"raw.{TABLE}: {n} snapshot rows {by_source}" + (" (unchanged, not reloaded)" if skipped else "")
+    )
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(sha) if sha else None,
         metadata={
             "dagster/row_count": n,
+            "skipped_unchanged": skipped,
             "rows_by_price_source": dg.MetadataValue.json({k: int(v) for k, v in by_source.items()}),
             "quarantined": dg.MetadataValue.json(_quarantine_summary(df)),
             "providers": len(df["provider"].unique()),
             "gpu_keys": int(df["gpu_key"].nunique()),
-            "preview": md_preview(df.drop(columns=[ROW_COLUMN])),
+            "preview": md_preview(preview),
         },
         check_results=[_coverage_check(OBSERVATIONS_KEY, df)],
     )
@@ -231,24 +276,38 @@ def gpu_price_scrape(
     check_specs=[dg.AssetCheckSpec("gpu_names_normalised", asset=PURCHASE_KEY)],
     metadata={"dagster/table_name": "raw.gpu_purchase_prices"},
 )
-def gpu_purchase_prices(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def gpu_purchase_prices(
+    context: dg.AssetExecutionContext, config: RawIngestConfig, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    table = "gpu_purchase_prices"
     folder = snapshots.gpu_prices_path(snapshots.PURCHASE_DIR)
-    df = snapshots.read_purchase_prices(folder)
-    df["observed_at"] = pd.to_datetime(df["observed_at"], errors="coerce")
+    sha = _input_fingerprint(snapshots.PURCHASE_DIR, table)
     with duckdb.get_connection() as con:
-        n = load_raw_table(
-            con,
-            "gpu_purchase_prices",
-            df,
-            source="united_compute_amazon_purchase_prices",
-            source_ref=source_ref_for(folder / "_file_commits.txt").replace("/_file_commits.txt", "/*.json"),
-            source_file=str(folder),
-        )
+        n = None if config.force or sha is None else unchanged_rows(con, table, sha)
+        skipped = n is not None
+        if n is None:
+            df = snapshots.read_purchase_prices(folder)
+            df["observed_at"] = pd.to_datetime(df["observed_at"], errors="coerce")
+            n = load_raw_table(
+                con,
+                table,
+                df,
+                source="united_compute_amazon_purchase_prices",
+                source_ref=source_ref_for(folder / "_file_commits.txt").replace(
+                    "/_file_commits.txt", "/*.json"
+                ),
+                source_file=str(folder),
+                content_sha256=sha,
+            )
+        df, preview = _loaded(con, table, "gpu_name_raw, gpu_key")
+    context.log.info(f"raw.{table}: {n} rows" + (" (unchanged, not reloaded)" if skipped else ""))
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(sha) if sha else None,
         metadata={
             "dagster/row_count": n,
+            "skipped_unchanged": skipped,
             "gpu_cards": int(df["gpu_name_raw"].nunique()),
-            "preview": md_preview(df.drop(columns=[ROW_COLUMN])),
+            "preview": md_preview(preview),
         },
         check_results=[_coverage_check(PURCHASE_KEY, df)],
     )
@@ -263,26 +322,43 @@ def gpu_purchase_prices(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     description="Every accelerator name of raw.gpu_specs (Epoch AI) with its gpu_key from normalise_gpu_name.",
     metadata={"dagster/table_name": "raw.gpu_name_map"},
 )
-def gpu_name_map(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+def gpu_name_map(
+    context: dg.AssetExecutionContext, config: RawIngestConfig, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    table = "gpu_name_map"
     with duckdb.get_connection() as con:
-        names = [
+        spec_names = [
             r[0]
             for r in con.execute("SELECT DISTINCT hardware_name FROM raw.gpu_specs ORDER BY 1").fetchall()
         ]
         df = pd.DataFrame(
             {
                 "name_source": "epoch_ai",
-                "gpu_name_raw": names,
-                "gpu_key": [normalise_gpu_name(n) for n in names],
+                "gpu_name_raw": spec_names,
+                "gpu_key": [normalise_gpu_name(n) for n in spec_names],
             }
         )
-        n = load_raw_table(
-            con, "gpu_name_map", df, source="normalise_gpu_name", source_ref="raw.gpu_specs.hardware_name"
-        )
+        # The map is a function of the spec names and the normaliser: unchanged both, the table is kept.
+        sha = fingerprint([], modules=[names, raw_load], texts=["\n".join(spec_names), read_ddl(table)])
+        assert sha is not None
+        n = None if config.force else unchanged_rows(con, table, sha)
+        skipped = n is not None
+        if n is None:
+            n = load_raw_table(
+                con,
+                table,
+                df,
+                source="normalise_gpu_name",
+                source_ref="raw.gpu_specs.hardware_name",
+                content_sha256=sha,
+            )
+    context.log.info(f"raw.{table}: {n} rows" + (" (unchanged, not reloaded)" if skipped else ""))
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(sha),
         metadata={
             "dagster/row_count": n,
+            "skipped_unchanged": skipped,
             "mapped": int(df["gpu_key"].notna().sum()),
             "not_gpu_models": dg.MetadataValue.json(sorted(df.loc[df["gpu_key"].isna(), "gpu_name_raw"])),
-        }
+        },
     )

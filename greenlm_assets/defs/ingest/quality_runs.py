@@ -14,7 +14,7 @@ quality_runs = build_raw_asset(
         ),
         read=quality.read_quality_runs,
         source_ref=quality.quality_source_ref,
-        # a folder: no single-file fingerprint, so the (small) table is reloaded on every run
+        # a folder: every file in it counts in the fingerprint, so a new or edited run file reloads the table
         source_file=lambda: str(quality.quality_dir()),
         key_columns=quality.KEY_COLUMNS,
     )

@@ -28,6 +28,25 @@ class LoadSummary:
         }
 
 
+def previous_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> LoadSummary:
+    """The summary of the load that ``raw.<table>`` and its quarantine slice still hold (for a skipped reload)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
+        [QUARANTINE_TABLE],
+    ).fetchone()[0]
+    reasons = (
+        dict(
+            con.execute(
+                f"SELECT reason, count(*) FROM raw.{QUARANTINE_TABLE} WHERE table_name = ? GROUP BY ALL ORDER BY 1",
+                [table],
+            ).fetchall()
+        )
+        if exists
+        else {}
+    )
+    return LoadSummary(table, rows, sum(reasons.values()), {str(k): int(v) for k, v in reasons.items()})
+
+
 def load_with_quarantine(
     con: duckdb.DuckDBPyConnection,
     table: str,

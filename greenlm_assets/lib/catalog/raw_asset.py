@@ -1,16 +1,22 @@
 """Factory for the catalog's raw assets: read, quarantine bad rows, load atomically, check, report counts."""
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from greenlm_assets.lib.catalog.frames import Rule
-from greenlm_assets.lib.catalog.loading import LoadSummary, load_with_quarantine
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
+from greenlm_assets.lib import raw_load
+from greenlm_assets.lib.catalog import frames, loading
+from greenlm_assets.lib.catalog.frames import QUARANTINE_TABLE, Rule
+from greenlm_assets.lib.catalog.loading import LoadSummary, load_with_quarantine, previous_summary
+from greenlm_assets.lib.fingerprint import fingerprint
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
+from greenlm_assets.lib.raw_load import read_ddl, record_ingest, unchanged_rows
 
 CATALOG_GROUP = "catalog"
 MAX_QUARANTINE_SHARE = 0.01
@@ -64,6 +70,23 @@ class CatalogSource:
     rules: Sequence[Rule] = field(default_factory=tuple)
 
 
+def catalog_fingerprint(spec: CatalogSource) -> str | None:
+    """What determines the table and its quarantine slice: the input file(s), the reader, loader, rules and DDL.
+
+    Taken before parsing; None when the input is missing (the reader then raises its precise error).
+    """
+    return fingerprint(
+        [Path(spec.source_file())],
+        modules=[inspect.getmodule(spec.read), frames, loading, raw_load],
+        texts=[
+            read_ddl(spec.table),
+            read_ddl(QUARANTINE_TABLE),
+            repr(spec.key_columns),
+            *(f"{r.condition} -> {r.reason}" for r in spec.rules),
+        ],
+    )
+
+
 def build_catalog_asset(spec: CatalogSource) -> dg.AssetsDefinition:
     @dg.asset(
         name=spec.table,
@@ -75,33 +98,47 @@ def build_catalog_asset(spec: CatalogSource) -> dg.AssetsDefinition:
         check_specs=catalog_check_specs(spec.table),
         metadata={"dagster/table_name": f"raw.{spec.table}", "key_columns": list(spec.key_columns)},
     )
-    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        frame = spec.read()
+    def _asset(
+        context: dg.AssetExecutionContext, config: RawIngestConfig, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
         ref = spec.source_ref()
+        sha = catalog_fingerprint(spec)
         with duckdb.get_connection() as con:
-            summary, _ = load_with_quarantine(
-                con,
-                spec.table,
-                frame,
-                key_columns=spec.key_columns,
-                rules=spec.rules,
-                source=spec.source,
-                source_ref=ref,
-                source_file=spec.source_file(),
-            )
+            # Unchanged input files and code since the last complete load: nothing is parsed or written.
+            n = None if config.force or sha is None else unchanged_rows(con, spec.table, sha)
+            skipped = n is not None
+            if n is not None:
+                summary = previous_summary(con, spec.table, n)
+            else:
+                summary, _ = load_with_quarantine(
+                    con,
+                    spec.table,
+                    spec.read(),
+                    key_columns=spec.key_columns,
+                    rules=spec.rules,
+                    source=spec.source,
+                    source_ref=ref,
+                    source_file=spec.source_file(),
+                )
+                if sha is not None:
+                    record_ingest(con, spec.table, sha, summary.rows, ref)
             checks = catalog_checks(con, spec.table, spec.key_columns, summary)
             preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{spec.table} LIMIT 5").df()
         context.log.info(
             f"raw.{spec.table}: {summary.rows} rows, {summary.quarantined} quarantined, from {ref}"
+            + (" (unchanged, not reloaded)" if skipped else "")
         )
         return dg.MaterializeResult(
             metadata={
                 **summary.metadata(),
+                "skipped_unchanged": skipped,
+                "content_sha256": sha or "",
                 "source": spec.source,
                 "source_ref": ref,
                 "preview": md_preview(preview),
             },
             check_results=checks,
+            data_version=dg.DataVersion(sha) if sha else None,
         )
 
     return _asset
