@@ -1,4 +1,4 @@
-"""The quality runner for real (one GGUF load for the module), its formulas, bad input, and the ingest/mart/chart."""
+"""The quality runner for real (GGUF loads: fp32 and quanto int8), its formulas, the reference, bad input, ingest/mart/chart."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 
 from greenlm_assets.lib.quality import quality_files, read_quality_runs
 from greenlm_assets.lib.raw_load import RawLoadError
+from jobs import backends
 from jobs.harness import BenchConfig, base_row
 from jobs.quality import metrics
-from jobs.quality.run import QualityRun, run_grid
+from jobs.quality.run import QualityRun, ReferenceMismatch, load_reference, run_grid
 from jobs.quality.squad import SquadFormatError, load_squad, score
 from jobs.quality.weights import WeightsNotFound, load_causal_lm, load_tokenizer, packaged_gguf
 from jobs.rows import read_rows
@@ -23,7 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "data" / "measurements" / "quality"
 
 
-# --- the runner for real: 2 questions, fp32, the shipped GGUF (the suite's only real model load) -------------
+# --- the runner for real: 2 questions, the shipped GGUF in fp32 and quanto int8 (the suite's real model loads) ---
+
+SKIPPED = {("pytorch-compile", "fp32"): "left out by the caller"}
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +34,20 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("quality")
     out = root / "quality_test.jsonl"
     run = QualityRun(n_questions=2, max_new_tokens=8, torch_threads=1)
-    configs = [("pytorch", "fp32"), ("onnxruntime", "fp16"), ("quanto", "int8-weight")]
-    rows = run_grid(run, configs, out, cache_dir=root / "cache")
-    return {"rows": rows, "out": out, "answers": root / "quality_test_answers.jsonl", "root": root}
+    configs = [
+        ("pytorch", "fp32"),
+        ("onnxruntime", "fp16"),
+        ("quanto", "int8-weight"),
+        ("pytorch-compile", "fp32"),
+    ]
+    rows = run_grid(run, configs, out, cache_dir=root / "cache", not_run=SKIPPED)
+    return {
+        "rows": rows,
+        "out": out,
+        "answers": root / "quality_test_answers.jsonl",
+        "root": root,
+        "run": run,
+    }
 
 
 def test_real_fp32_run_scores_and_measures(real_run: dict) -> None:
@@ -60,24 +74,99 @@ def test_real_fp32_run_scores_and_measures(real_run: dict) -> None:
 
 
 def test_answers_sidecar_rescored_matches_row(real_run: dict) -> None:
-    (record,) = read_rows(real_run["answers"])
-    assert record["run_id"] == real_run["rows"][0]["run_id"] and len(record["answers"]) == 2
+    records = read_rows(real_run["answers"])  # one per scored row: fp32 and quanto int8
+    scored = [r for r in real_run["rows"] if r["status"] == "ok"]
+    assert [r["run_id"] for r in records] == [r["run_id"] for r in scored]
     items = load_squad(REPO / "data" / "snapshots" / "prompts" / "squad_v1_1_dev_first50.jsonl")[:2]
-    rescored = score({a["id"]: a["answer"] for a in record["answers"]}, items)
-    assert rescored["exact_match"] == real_run["rows"][0]["exact_match"]
-    assert all("\n" not in a["answer"] for a in record["answers"])
+    for record, row in zip(records, scored, strict=True):
+        assert len(record["answers"]) == 2
+        rescored = score({a["id"]: a["answer"] for a in record["answers"]}, items)
+        assert rescored["exact_match"] == row["exact_match"] and rescored["f1"] == pytest.approx(row["f1"])
+        assert all("\n" not in a["answer"] for a in record["answers"])
+
+
+def test_quanto_int8_runs_on_the_real_weights_and_is_compared_with_fp32(real_run: dict) -> None:
+    ref, q = real_run["rows"][0], real_run["rows"][2]
+    assert q["status"] == "ok", q.get("failure_reason")
+    assert q["quantization"] == "weight-only int8 (optimum-quanto)" and q["weights"] == "real"
+    assert json.loads(q["library_versions"])["optimum-quanto"] is not None
+    # compared with this run's fp32 answers, token by token
+    assert q["reference_run_id"] == ref["run_id"] == ref["reference_run_id"]
+    assert 0.0 <= q["token_agreement_vs_fp32"] <= 1.0 and 0.0 <= q["answer_agreement_vs_fp32"] <= 1.0
+    answers = {r["config_key"]: r["answers"] for r in read_rows(real_run["answers"])}
+    expected = metrics.token_agreement(
+        [a["tokens"] for a in answers["pytorch/fp32"]], [a["tokens"] for a in answers["quanto/int8-weight"]]
+    )
+    assert q["token_agreement_vs_fp32"] == pytest.approx(expected)
 
 
 def test_failed_and_unavailable_configs_are_rows_and_the_grid_goes_on(real_run: dict) -> None:
     rows = read_rows(real_run["out"])
-    assert [r["status"] for r in rows] == ["ok", "failed", "not_run"]
+    assert [r["status"] for r in rows] == ["ok", "failed", "ok", "not_run"]
     assert "does not run on 'cpu'" in rows[1]["failure_reason"]
-    assert "optimum-quanto" in rows[2]["failure_reason"]
+    assert rows[3]["failure_reason"] == "left out by the caller"
     # the runner's rows satisfy raw.quality_runs' contract
     shutil.copy(real_run["out"], real_run["root"] / "quality_cpu_test.jsonl")
     df = read_quality_runs(real_run["root"])
-    assert len(df) == 6  # the copy and the original; the answers sidecar is not read
+    assert len(df) == 8  # the copy and the original; the answers sidecar is not read
     assert set(df["status"]) == {"ok", "failed", "not_run"}
+
+
+def test_a_missing_quantization_library_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert backends.missing_library("quanto") is None and backends.missing_library("torchao") is None
+    monkeypatch.setitem(backends.REQUIRES, "quanto", "greenlm_no_such_module.quanto")
+    assert "needs optimum-quanto, which is not installed" in backends.missing_library("quanto")
+
+
+# --- an earlier run's fp32 answers as the reference (--reference-from) --------------------------------------
+
+
+def test_reference_from_an_earlier_run_is_its_fp32_answers(real_run: dict) -> None:
+    run: QualityRun = real_run["run"]
+    items = load_squad(Path(run.squad_file))[:2]
+    weights_ref = real_run["rows"][0]["weights_ref"]
+    gen, run_id = load_reference(real_run["out"], run, items, weights_ref)
+    fp32 = next(r for r in read_rows(real_run["answers"]) if r["config_key"] == "pytorch/fp32")
+    assert run_id == fp32["run_id"]
+    assert gen.tokens == [a["tokens"] for a in fp32["answers"]] and gen.answers == [
+        a["answer"] for a in fp32["answers"]
+    ]
+    # a prefix of the questions is a valid reference (batch 1: answer i depends on question i only)
+    assert load_reference(real_run["out"], run, items[:1], weights_ref)[0].tokens == gen.tokens[:1]
+
+
+def test_committed_fp32_answers_serve_as_the_reference() -> None:
+    committed = quality_files(COMMITTED)[0]
+    items = load_squad(REPO / "data" / "snapshots" / "prompts" / "squad_v1_1_dev_first50.jsonl")
+    ref_row = next(r for r in read_rows(committed) if r["config_key"] == "pytorch/fp32")
+    run = QualityRun(max_new_tokens=ref_row["max_new_tokens"], torch_threads=1)
+    gen, run_id = load_reference(committed, run, items, ref_row["weights_ref"])
+    assert run_id == ref_row["run_id"] and len(gen.tokens) == 50
+    assert sum(len(t) for t in gen.tokens) == ref_row["tokens_out_total"]
+    assert (
+        score(dict(zip([i.id for i in items], gen.answers, strict=True)), items)["n_correct"]
+        == ref_row["n_correct"]
+    )
+
+
+def test_a_mismatched_reference_names_file_row_field_and_runs_nothing(real_run: dict, tmp_path: Path) -> None:
+    run: QualityRun = real_run["run"]
+    items = load_squad(Path(run.squad_file))[:2]
+    weights_ref = real_run["rows"][0]["weights_ref"]
+    longer = QualityRun(n_questions=2, max_new_tokens=16, torch_threads=1)
+    with pytest.raises(
+        ReferenceMismatch, match=r"quality_test.jsonl: row 1: field 'max_new_tokens' = 8, this run has 16"
+    ):
+        load_reference(real_run["out"], longer, items, weights_ref)
+    with pytest.raises(ReferenceMismatch, match=r"2 reference answers for 3 questions"):
+        load_reference(real_run["out"], run, load_squad(Path(run.squad_file))[:3], weights_ref)
+    with pytest.raises(ReferenceMismatch, match=r"no such file"):
+        load_reference(tmp_path / "nope.jsonl", run, items, weights_ref)
+    # through the runner: the mismatch stops it before any model load or row
+    out = tmp_path / "q.jsonl"
+    with pytest.raises(ReferenceMismatch, match="max_new_tokens"):
+        run_grid(longer, [("pytorch", "fp32")], out, reference_from=real_run["out"])
+    assert not out.exists()
 
 
 # --- formulas ----------------------------------------------------------------------------------------------
@@ -231,3 +320,42 @@ def test_leaderboard_join_says_how_it_joined(con: duckdb.DuckDBPyConnection) -> 
         "SELECT count(DISTINCT energy_scope) FROM marts.fct_quality_leaderboard_energy"
     ).fetchone()[0]
     assert per_scope >= 1
+
+
+def test_merge_replaces_configurations_in_place_and_keeps_other_lines(real_run: dict, tmp_path: Path) -> None:
+    from jobs.quality.merge import merge
+
+    committed = quality_files(COMMITTED)[0]
+    target = tmp_path / "quality_cpu_merged.jsonl"
+    shutil.copy(committed, target)
+    shutil.copy(
+        committed.with_name(committed.stem + "_answers.jsonl"), tmp_path / "quality_cpu_merged_answers.jsonl"
+    )
+    before = target.read_text().splitlines()
+    keys_before = [json.loads(line)["config_key"] for line in before]
+    adopted = merge(target, real_run["out"], frozenset({"pytorch/fp32"}))
+    assert adopted == ["onnxruntime/fp16", "quanto/int8-weight", "pytorch-compile/fp32"]
+    after = target.read_text().splitlines()
+    keys_after = [json.loads(line)["config_key"] for line in after]
+    # replaced in place, the configuration new to the file appended, each configuration once
+    assert keys_after == [*keys_before, "onnxruntime/fp16"]
+    new = {r["config_key"]: r for r in real_run["rows"]}
+    for key, old_line, new_line in zip(keys_before, before, after, strict=False):
+        if key in ("quanto/int8-weight", "pytorch-compile/fp32"):
+            assert json.loads(new_line)["run_id"] == new[key]["run_id"]
+        else:
+            assert new_line == old_line  # byte-identical
+    # the sidecar follows: answers of replaced rows go, answers of adopted rows come
+    replaced = {
+        json.loads(line)["run_id"] for k, line in zip(keys_before, before, strict=True) if k in adopted
+    }
+    adopted_ids = {new[k]["run_id"] for k in adopted}
+    expected = [a["run_id"] for a in read_rows(committed.with_name(committed.stem + "_answers.jsonl"))
+                if a["run_id"] not in replaced]  # fmt: skip
+    expected += [a["run_id"] for a in read_rows(real_run["answers"]) if a["run_id"] in adopted_ids]
+    assert [a["run_id"] for a in read_rows(tmp_path / "quality_cpu_merged_answers.jsonl")] == expected
+    assert new["quanto/int8-weight"]["run_id"] in expected
+    assert len(read_quality_runs(tmp_path)) == len(after)  # still raw.quality_runs' contract
+    target.write_text(target.read_text() + after[0] + "\n")
+    with pytest.raises(ValueError, match="appears more than once"):
+        merge(target, real_run["out"])
