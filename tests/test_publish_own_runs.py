@@ -28,9 +28,11 @@ OWN_CHARTS = {
     "own_runs_roofline_efficiency": "15",
     "own_runs_smollm_135m_study": None,
     "own_runs_codecarbon_vs_counter": None,
+    "own_runs_batch_sweep": None,
 }
 RUNS = "staging.stg_benchmark_runs__runs"
 PROTOCOL_GPU = f"FROM {RUNS} WHERE status = 'ok' AND meets_protocol AND device = 'cuda'"
+PROTOCOL_GRID = PROTOCOL_GPU + " AND batch_size IN (1, 32, 64)"  # what the charts against model size draw
 DRAW_BUDGET_S = 2.0
 
 
@@ -101,7 +103,8 @@ def test_own_run_chart_draws_fast(
 
 
 def test_gpu_charts_draw_every_protocol_run_and_nothing_else(con: duckdb.DuckDBPyConnection) -> None:
-    expected = con.execute(f"SELECT count(*) {PROTOCOL_GPU}").fetchone()[0]
+    """Charts against model size draw every protocol run at the grid's batch sizes; the sweep has its own chart."""
+    expected = con.execute(f"SELECT count(*) {PROTOCOL_GRID}").fetchone()[0]
     failed = con.execute(f"SELECT count(*) FROM {RUNS} WHERE status <> 'ok'").fetchone()[0]
     off_protocol = con.execute(
         f"SELECT count(*) FROM {RUNS} WHERE status = 'ok' AND NOT meets_protocol"
@@ -131,10 +134,10 @@ def test_energy_per_answer_is_j_per_token_times_answer_tokens(con: duckdb.DuckDB
     data = chart_data(con, "own_runs_energy_per_answer")
     fig = CHARTS["own_runs_energy_per_answer"].draw(data)
     drawn = np.sort(np.concatenate([c.lines[0].get_xdata() for c in errorbar_containers(fig)]))
-    expected = con.execute(f"SELECT j_per_output_token * new_tokens {PROTOCOL_GPU} ORDER BY 1").fetchnumpy()
+    expected = con.execute(f"SELECT j_per_output_token * new_tokens {PROTOCOL_GRID} ORDER BY 1").fetchnumpy()
     assert np.allclose(drawn, next(iter(expected.values())))
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert len(labels) == con.execute(f"SELECT count(DISTINCT model_key) {PROTOCOL_GPU}").fetchone()[0]
+    assert len(labels) == con.execute(f"SELECT count(DISTINCT model_key) {PROTOCOL_GRID}").fetchone()[0]
     assert any("llama-3.1-8b" in label for label in labels)
     fig.clf()
 
@@ -142,7 +145,7 @@ def test_energy_per_answer_is_j_per_token_times_answer_tokens(con: duckdb.DuckDB
 def test_power_chart_marks_the_idle_power(con: duckdb.DuckDBPyConnection) -> None:
     data = chart_data(con, "own_runs_average_power")
     fig = CHARTS["own_runs_average_power"].draw(data)
-    lo, hi = con.execute(f"SELECT min(p_idle_w), max(p_idle_w) {PROTOCOL_GPU}").fetchone()
+    lo, hi = con.execute(f"SELECT min(p_idle_w), max(p_idle_w) {PROTOCOL_GRID}").fetchone()
     band = fig.axes[0].patches[0].get_extents()  # the axhspan, in display units
     y0, y1 = fig.axes[0].transData.inverted().transform([(0, band.y0), (0, band.y1)])[:, 1]
     assert np.isclose(y0, lo, rtol=1e-3) and np.isclose(y1, hi, rtol=1e-3)
@@ -169,10 +172,33 @@ def test_roofline_chart_is_the_marts_efficiency(con: duckdb.DuckDBPyConnection) 
     data = chart_data(con, "own_runs_roofline_efficiency")
     mart = con.execute(
         "SELECT roofline_efficiency FROM marts.fct_inference_efficiency WHERE source = 'greenlm' "
-        "AND roofline_efficiency > 0 AND energy_scope = 'gpu' ORDER BY 1"
+        "AND roofline_efficiency > 0 AND energy_scope = 'gpu' AND batch_size IN (1, 32, 64) ORDER BY 1"
     ).fetchnumpy()["roofline_efficiency"]
     assert np.allclose(np.sort(data["runs"]["roofline_efficiency"]), mart)
     assert (data["runs"]["roofline_efficiency"] < 1).all()
+
+
+def test_batch_sweep_chart_is_every_fast_path_run_with_its_bound(con: duckdb.DuckDBPyConnection) -> None:
+    """One measured line and one bound line per model; the bound caps every point; J/token falls with batch."""
+    want = con.execute(
+        f"SELECT model_key, batch_size, tokens_per_s, j_per_output_token {PROTOCOL_GPU} "
+        "AND backend = 'pytorch-cudagraph' AND precision = 'bf16' AND new_tokens = 128 ORDER BY 1, 2"
+    ).df()
+    data = chart_data(con, "own_runs_batch_sweep")
+    runs = data["runs"].sort_values(["model_key", "batch_size"]).reset_index(drop=True)
+    assert len(want) >= 8 and runs[["model_key", "batch_size"]].equals(want[["model_key", "batch_size"]])
+    assert np.allclose(runs["tokens_per_s"], want["tokens_per_s"])
+    assert (runs["tokens_per_s"] < runs["bound_tokens_per_s"]).all()
+    for _, grp in runs.groupby("model_key"):
+        j = grp.sort_values("batch_size")["j_per_output_token"].to_numpy()
+        assert (np.diff(j) < 0).all()  # batching amortises the weight reads: cheaper tokens at every step up
+    fig = CHARTS["own_runs_batch_sweep"].draw(data)
+    ax_t, ax_j = fig.axes[:2]
+    n_models = runs["model_key"].nunique()
+    assert points(errorbar_containers(fig)) == len(runs) and len(errorbar_containers(fig)) == n_models
+    assert sum(line.get_linestyle() == ":" for line in ax_t.get_lines()) == n_models
+    assert ax_t.get_xscale() == "log" and ax_j.get_yscale() == "log"
+    fig.clf()
 
 
 def test_smollm_study_labels_cpu_energy_as_estimate_and_uses_the_us_grid(

@@ -54,7 +54,7 @@ LEFT_OUT = (
 )
 GPU_PROVENANCE = (
     f"{RUNS} (data/measurements/*.jsonl, greenlm-bench; random weights from each model's config.json, SQuAD "
-    f"prompts, 128 prompt + 64 new tokens, 3 windows) and {EFFICIENCY}; GreenLM measurements, NVIDIA H200, "
+    f"prompts, 128 prompt + 64 or 128 new tokens (column new_tokens), 3-5 windows) and {EFFICIENCY}; GreenLM measurements, NVIDIA H200, "
     f"{GPU_DATE}; energy_scope gpu (NVML counter); {LEFT_OUT}"
 )
 
@@ -69,6 +69,9 @@ GPU_RUNS = f"""
     LEFT JOIN {EFFICIENCY} AS f ON f.inference_run_key = 'greenlm:' || r.run_id
     WHERE r.status = 'ok' AND r.meets_protocol AND r.device = 'cuda' AND r.energy_scope = 'gpu'
 """
+# Charts against model size show the grid's batch sizes; the batch sweep (4-256) has its own chart.
+SIZE_BATCHES = (1, 32, 64)
+GRID_RUNS = GPU_RUNS + f" AND r.batch_size IN {SIZE_BATCHES}"
 GPU_DEPS = ("staging/stg_benchmark_runs__runs", "marts/fct_inference_efficiency")
 
 # --- one look per configuration: colour = how it was run, marker/line = batch size and quantisation ----------------
@@ -96,8 +99,9 @@ def config_label(backend: str, precision: str, batch: int) -> str:
 
 
 def config_style(backend: str, precision: str, batch: int) -> dict[str, object]:
-    """Colour per backend, circle/solid for batch 1 and square/dashed for batch 32, diamond/triangle for int8/int4."""
-    marker = "o" if batch == 1 else "s"
+    """Colour per backend; circle/solid for batch 1, square/dashed for 32, triangle/dotted for 64; diamond/triangle
+    down for int8/int4."""
+    marker = {1: "o", 32: "s"}.get(batch, "^")
     if precision.startswith("int8"):
         marker = "D"
     elif precision.startswith("int4"):
@@ -105,7 +109,7 @@ def config_style(backend: str, precision: str, batch: int) -> dict[str, object]:
     return {
         "color": BACKEND_COLORS.get(backend, "0.4"),
         "marker": marker,
-        "linestyle": "-" if batch == 1 else "--",
+        "linestyle": {1: "-", 32: "--"}.get(batch, ":"),
     }
 
 
@@ -152,7 +156,8 @@ def legend_right(ax: Axes) -> None:
     """The configuration legend right of the axes (inside, it would cover points; below, it collides with the
     tick labels after the final tight layout, which does make room for an axes legend on the side)."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize=7.5, frameon=False,
-              title="eager = HF generate\ncompiled = static KV cache\n   + torch.compile", title_fontsize=7.5,
+              title="eager = HF generate\ncompiled = static KV cache\n   + torch.compile\n+ CUDA graph = own greedy loop,\n   step replayed as a graph",
+              title_fontsize=7.5,
               alignment="left")  # fmt: skip
 
 
@@ -181,7 +186,7 @@ FIG10 = ChartSpec(
     title="Throughput of GreenLM's own runs on one H200: eager vs compiled, batch 1 vs 32",
     description="Seed figure 10: generated tokens/s vs parameters for each configuration GreenLM measured on an "
     "NVIDIA H200 (eager vs static-cache compiled bf16, batch 1 and 32, int8/int4 weight-only), +-1 sd error bars.",
-    queries={"runs": GPU_RUNS + " ORDER BY backend, batch_size, params_b"},
+    queries={"runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b"},
     deps=GPU_DEPS,
     provenance=GPU_PROVENANCE,
     draw=draw_tokens_per_s,
@@ -270,7 +275,7 @@ FIG11 = ChartSpec(
         # Per answer = per token x the tokens of one answer (generation is forced to new_tokens).
         "runs": "SELECT model_key, params_b, size_class, backend, precision, batch_size, new_tokens, "
         "j_per_output_token, j_per_output_token * new_tokens AS j_per_answer, "
-        f"j_per_output_token_sd * new_tokens AS j_per_answer_sd FROM ({GPU_RUNS}) "
+        f"j_per_output_token_sd * new_tokens AS j_per_answer_sd FROM ({GRID_RUNS}) "
         "ORDER BY params_b, backend, batch_size"
     },
     deps=GPU_DEPS,
@@ -310,7 +315,7 @@ FIG12 = ChartSpec(
     title="Average GPU power of GreenLM's own runs, with the idle power marked",
     description="Seed figure 12: average GPU power (NVML energy / window) per run and configuration vs parameters, "
     "+-1 sd over the windows, and the idle power p_idle_w measured with the model loaded before each run.",
-    queries={"runs": GPU_RUNS + " ORDER BY backend, batch_size, params_b"},
+    queries={"runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b"},
     deps=GPU_DEPS,
     provenance=GPU_PROVENANCE,
     draw=draw_power,
@@ -354,7 +359,7 @@ FIG13 = ChartSpec(
         "runs": "SELECT model_key, params_b, backend, precision, batch_size, tokens_per_s, "
         "batch_size * 1000.0 / tokens_per_s AS ms_per_token, "
         "batch_size * 1000.0 * tokens_per_s_sd / (tokens_per_s * tokens_per_s) AS ms_per_token_sd, "
-        f"ttft_s * 1000.0 AS ttft_ms FROM ({GPU_RUNS}) ORDER BY backend, batch_size, params_b"
+        f"ttft_s * 1000.0 AS ttft_ms FROM ({GRID_RUNS}) ORDER BY backend, batch_size, params_b"
     },
     deps=GPU_DEPS,
     provenance=GPU_PROVENANCE,
@@ -401,9 +406,9 @@ FIG14 = ChartSpec(
     description="Seed figure 14: GPU J per output token vs parameters (log-log, 7B line) of every GreenLM run, eager "
     "vs static-cache compiled at batch 1 and 32, with the eager/compiled ratio for each model measured both ways.",
     queries={
-        "runs": GPU_RUNS + " ORDER BY backend, batch_size, params_b",
+        "runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b",
         "gap": f"""
-            WITH runs AS ({GPU_RUNS})
+            WITH runs AS ({GRID_RUNS})
             SELECT e.model_key, e.params_b, e.batch_size, avg(e.j_per_output_token) AS eager_j,
                 avg(c.j_per_output_token) AS compiled_j, avg(e.j_per_output_token) / avg(c.j_per_output_token) AS ratio
             FROM runs AS e JOIN runs AS c
@@ -454,7 +459,7 @@ FIG15 = ChartSpec(
     queries={
         "runs": "SELECT model_key, params_b, backend, precision, batch_size, tokens_per_s, bound_tokens_per_s, "
         "roofline_efficiency, tokens_per_s_sd / bound_tokens_per_s * 100 AS efficiency_pct_sd "
-        f"FROM ({GPU_RUNS}) WHERE roofline_efficiency > 0 ORDER BY backend, batch_size, params_b"
+        f"FROM ({GRID_RUNS}) WHERE roofline_efficiency > 0 ORDER BY backend, batch_size, params_b"
     },
     deps=GPU_DEPS,
     provenance=GPU_PROVENANCE
@@ -466,6 +471,61 @@ FIG15 = ChartSpec(
     tags=("own_runs",),
 )
 own_runs_roofline_efficiency = chart_asset(FIG15)
+
+
+# --- the batch sweep of the fast path: where each model stops gaining from batching -----------------------------------
+
+FAST_BACKEND = "pytorch-cudagraph"
+
+
+def draw_batch_sweep(data: ChartData) -> Figure:
+    df = data["runs"]
+    fig, (ax_t, ax_j) = new_figure_grid(1, 2, figsize=(12, 5.4))
+    colors = matplotlib.colormaps["viridis"](np.linspace(0.05, 0.85, max(df["model_key"].nunique(), 1)))
+    for color, (model, grp) in zip(colors, df.groupby("params_b", sort=True), strict=False):
+        grp = grp.sort_values("batch_size")
+        name = f"{grp['model_key'].iloc[0]} ({model:.2g}B)"
+        ax_t.errorbar(grp["batch_size"], grp["tokens_per_s"], yerr=grp["tokens_per_s_sd"].fillna(0.0),
+                      color=color, marker="o", lw=1.2, capsize=2.5, label=f"{name}: measured")  # fmt: skip
+        ax_t.plot(grp["batch_size"], grp["bound_tokens_per_s"], color=color, ls=":", lw=1.0,
+                  label=f"{name}: decode roofline bound")  # fmt: skip
+        ax_j.plot(grp["batch_size"], grp["j_per_output_token"], color=color, marker="o", lw=1.2, label=name)
+        ax_j.plot(grp["batch_size"], grp["j_per_output_token_net"], color=color, marker="o", mfc="none", ls="--",
+                  lw=0.9, label=f"{name}: idle subtracted")  # fmt: skip
+    for ax in (ax_t, ax_j):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("Batch size (sequences decoded together, log2 scale)")
+    log_ticks_125(ax_t.yaxis)
+    log_ticks_125(ax_j.yaxis)
+    ax_t.set_ylabel("Generated tokens per second, whole batch (log scale)")
+    ax_j.set_ylabel("GPU J per output token, NVML counter (log scale)")
+    ax_t.set_title("Measured vs bound: the gap widens with batch (attention, power cap)", fontsize=9)
+    ax_j.set_title("Energy per token: raw and net of idle power", fontsize=9)
+    ax_t.legend(fontsize=7, frameon=False, loc="upper left")
+    ax_j.legend(fontsize=7, frameon=False, loc="upper right")
+    return fig
+
+
+SWEEP = ChartSpec(
+    name="own_runs_batch_sweep",
+    title="The fast path across batch sizes: tokens/s, the roofline bound and J per token",
+    description="GreenLM's fast path (static KV cache, compiled step replayed as a CUDA graph) on one H200, bf16, "
+    "128 prompt + 128 new tokens: measured tokens/s against the decode roofline bound min(batch x bandwidth bound, "
+    "compute bound) and GPU J per output token (raw and idle-subtracted) for every batch size measured.",
+    queries={
+        "runs": f"SELECT model_key, params_b, batch_size, tokens_per_s, tokens_per_s_sd, bound_tokens_per_s, "
+        f"roofline_efficiency, j_per_output_token, j_per_output_token - p_idle_w / tokens_per_s "
+        f"AS j_per_output_token_net, avg_power_w FROM ({GPU_RUNS}) WHERE backend = '{FAST_BACKEND}' "
+        "AND precision = 'bf16' AND new_tokens = 128 ORDER BY params_b, batch_size"
+    },
+    deps=GPU_DEPS,
+    provenance=GPU_PROVENANCE
+    + "; bound: H200 4.8 TB/s and 989.5 TFLOP/s bf16 dense (Epoch AI hardware table)",
+    draw=draw_batch_sweep,
+    tags=("own_runs",),
+)
+own_runs_batch_sweep = chart_asset(SWEEP)
 
 
 # --- the SmolLM-135M study table as a figure -------------------------------------------------------------------------
