@@ -83,3 +83,16 @@ def test_backend_is_gpu_only_and_refused_on_cpu() -> None:
     check_combination("pytorch-cudagraph", "int8-weight", "cuda")
     with pytest.raises(UnsupportedCombination, match="pytorch-cudagraph/bf16 does not run on 'cpu'"):
         check_combination("pytorch-cudagraph", "bf16", "cpu")
+
+
+def test_profile_refuses_without_a_gpu() -> None:
+    """``greenlm-bench profile`` needs CUDA; on this CPU machine it says so instead of faking a profile."""
+    from typer.testing import CliRunner
+
+    from jobs.cli import app
+
+    if torch.cuda.is_available():  # the check below is about machines without a GPU
+        pytest.skip("a GPU is present")
+    result = CliRunner().invoke(app, ["profile", "--model", "smollm-135m"])
+    assert result.exit_code != 0
+    assert "needs a CUDA GPU" in result.output
