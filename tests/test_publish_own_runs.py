@@ -210,7 +210,7 @@ def test_smollm_study_labels_cpu_energy_as_estimate_and_uses_the_us_grid(
         f"SELECT count(*) FROM {RUNS} WHERE model_key = 'smollm-135m' AND device = 'cpu' AND status = 'ok' "
         "AND meets_protocol AND energy_source = 'estimate'"
     ).fetchone()[0]
-    assert n_cpu == 5  # the committed CPU grid; the smoke run (meets_protocol false) is not among them
+    assert n_cpu == 7  # the committed CPU grid; the smoke run (meets_protocol false) is not among them
     assert {"cpu", "cuda"} == set(runs["device"]) and {"pytorch", "onnxruntime"} <= set(runs["backend"])
     us = con.execute(
         "SELECT g_co2e_per_kwh FROM staging.stg_codecarbon__grid_carbon_intensity WHERE country_iso3 = 'USA'"

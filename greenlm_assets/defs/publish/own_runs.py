@@ -83,6 +83,7 @@ BACKEND_NAMES = {
     "quanto": "quanto",
     "torchao": "torchao",
     "onnxruntime": "ONNX Runtime",
+    "onnxruntime-lean": "ONNX Runtime, lean graph",
 }
 BACKEND_COLORS = {
     "pytorch": "#1f77b4",
@@ -536,7 +537,11 @@ STUDY_COLUMNS = (
     ("s_per_token", "s per token\n(1 / tokens per s)"),
     ("g_co2e_per_1k_tokens", f"g CO2e per 1K tokens\n({CO2_COUNTRY} grid)"),
 )
-FRAMEWORKS = {"onnxruntime": "ONNX Runtime"}  # everything else ran in Hugging Face transformers (PyTorch)
+# everything else ran in Hugging Face transformers (PyTorch)
+FRAMEWORKS = {"onnxruntime": "ONNX Runtime", "onnxruntime-lean": "ONNX Runtime"}
+VARIANTS = {
+    "onnxruntime-lean": "lean graph"
+}  # how a non-PyTorch backend differs from its framework's plain path
 DEVICES = {"cpu": "CPU", "cuda": "GPU"}
 
 
@@ -545,7 +550,7 @@ def study_rows(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["framework"] = df["backend"].map(FRAMEWORKS).fillna("HF (PyTorch)")
     df["label"] = [
-        f"{DEVICES.get(d, d)} · {fw} · {BACKEND_NAMES.get(b, b) if b.startswith('pytorch') else ''} "
+        f"{DEVICES.get(d, d)} · {fw} · {BACKEND_NAMES.get(b, b) if b.startswith('pytorch') else VARIANTS.get(b, '')} "
         f"{p}, batch {int(n)}".replace("  ", " ")
         for d, fw, b, p, n in zip(
             df["device"], df["framework"], df["backend"], df["precision"], df["batch_size"], strict=True
