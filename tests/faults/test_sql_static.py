@@ -49,6 +49,18 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("greenlm_assets/lib/raw_load.py", "table"): "raw table name from the asset's spec (code)",
     (
         "greenlm_assets/lib/raw_load.py",
+        "where",
+    ): "unchanged_rows' slice predicate, written by the calling asset's code",
+    (
+        "greenlm_assets/defs/ingest/gpu_prices.py",
+        "columns",
+    ): "_loaded's column list, a literal at each call site",
+    (
+        "greenlm_assets/defs/ingest/gpu_prices.py",
+        "where",
+    ): "_loaded's slice predicate, a literal at each call site",
+    (
+        "greenlm_assets/lib/raw_load.py",
         "replace_where",
     ): "predicate written by code; values bound via replace_params",
     ("greenlm_assets/lib/raw_load.py", "select"): "CAST list of quoted DDL column names and DDL types",
