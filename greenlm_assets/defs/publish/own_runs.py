@@ -607,17 +607,21 @@ def draw_smollm_study(data: ChartData) -> Figure:
     ax.grid(False)
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
-    tokens = data["runs"].groupby("device")["new_tokens"].first()
+    tokens = {
+        dev: "/".join(str(int(n)) for n in sorted(grp.unique()))
+        for dev, grp in data["runs"].groupby("device")["new_tokens"]
+    }
     ax.set_title(
-        f"Random weights, 128 prompt tokens. CO2 for every row at the {grid['country_name']} grid average, "
+        f"Random weights, 128 prompt tokens. CO2 for every row at the {grid['country_name']} grid average,\n"
         f"{grid['g_co2e_per_kwh']:.0f} g/kWh ({grid['data_year']}), wherever it ran",
         fontsize=8.5,
         pad=34,
     )
     # Under the table (an axes label, so the layout makes room for it above the footnote).
     ax.set_xlabel(
-        f"CPU: 2-vCPU shared VM under load (contention-bound), {int(tokens.get('cpu', 0))} new tokens; GPU: NVIDIA "
-        f"H200, {int(tokens.get('cuda', 0))} new tokens. Colour: per column, log scale, darker = more.",
+        f"CPU: 2-vCPU VM without RAPL, {tokens.get('cpu', '-')} new tokens; GPU: NVIDIA H200, "
+        f"{tokens.get('cuda', '-')} new tokens (per row: column new_tokens). Colour: per column, log scale, "
+        "darker = more.",
         fontsize=7.5,
         color="0.3",
     )
