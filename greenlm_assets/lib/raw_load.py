@@ -8,7 +8,6 @@ written. The load itself is one transaction (delete, insert, commit), so a failu
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -238,16 +237,6 @@ CREATE TABLE IF NOT EXISTS raw._ingest_log (
     loaded_at TIMESTAMP NOT NULL
 )
 """
-
-
-def content_fingerprint(*parts: bytes | str) -> str:
-    """sha256 over the inputs of a load (file bytes, DDL text, parser source), order-sensitive."""
-    digest = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
-    return digest.hexdigest()
 
 
 def unchanged_rows(

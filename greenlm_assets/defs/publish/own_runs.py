@@ -62,6 +62,7 @@ GPU_PROVENANCE = (
 GPU_RUNS = f"""
     SELECT r.run_id, r.model_key, r.params_b, r.backend, r.precision, r.batch_size, r.new_tokens, r.repeats,
         r.tokens_per_s, r.tokens_per_s_sd, r.ttft_s, r.j_per_output_token, r.j_per_output_token_sd,
+        r.j_per_output_token_net,
         r.avg_power_w, r.avg_power_w_sd, r.p_idle_w, r.energy_j, r.energy_scope,
         r.codecarbon_energy_kwh, r.codecarbon_gpu_energy_kwh,
         f.size_class, f.roofline_efficiency, f.bound_tokens_per_s
@@ -516,8 +517,8 @@ SWEEP = ChartSpec(
     "compute bound) and GPU J per output token (raw and idle-subtracted) for every batch size measured.",
     queries={
         "runs": f"SELECT model_key, params_b, batch_size, tokens_per_s, tokens_per_s_sd, bound_tokens_per_s, "
-        f"roofline_efficiency, j_per_output_token, j_per_output_token - p_idle_w / tokens_per_s "
-        f"AS j_per_output_token_net, avg_power_w FROM ({GPU_RUNS}) WHERE backend = '{FAST_BACKEND}' "
+        f"roofline_efficiency, j_per_output_token, j_per_output_token_net, avg_power_w FROM ({GPU_RUNS}) "
+        f"WHERE backend = '{FAST_BACKEND}' "
         "AND precision = 'bf16' AND new_tokens = 128 ORDER BY params_b, batch_size"
     },
     deps=GPU_DEPS,
