@@ -21,8 +21,14 @@ VALID: dict[str, dict[str, tuple[str, ...]]] = {
     # static KV cache + torch.compile of the decoding step (transformers' generate auto-compiles it)
     "pytorch-compile": {"fp32": DEVICES, "bf16": DEVICES, "fp16": DEVICES},
     # the fast path (jobs/fastpath.py): static KV cache, compiled one-token step replayed as a CUDA graph by a greedy
-    # loop with no host work per token; int8-weight = torchao weight-only int8 under the same compiled step
-    "pytorch-cudagraph": {"fp32": ("cuda",), "bf16": ("cuda",), "fp16": ("cuda",), "int8-weight": ("cuda",)},
+    # loop with no host work per token; int8/int4-weight = torchao weight-only under the same compiled step
+    "pytorch-cudagraph": {
+        "fp32": ("cuda",),
+        "bf16": ("cuda",),
+        "fp16": ("cuda",),
+        "int8-weight": ("cuda",),
+        "int4-weight": ("cuda",),
+    },  # fmt: skip
     "onnxruntime": {"fp32": DEVICES, "fp16": ("cuda",), "int8-dynamic": ("cpu",)},
     # jobs/ort_lean.py: a compact Llama-family graph built by GreenLM + a greedy loop over one ORT session
     "onnxruntime-lean": {"fp32": ("cpu",), "int8-dynamic": ("cpu",)},
@@ -85,7 +91,7 @@ def check_model_support(backend: str, spec: ModelSpec) -> None:
 
 def missing_library(backend: str, precision: str | None = None) -> str | None:
     """Why the backend cannot run in this environment (a library is not installed), or None."""
-    if backend == "pytorch-cudagraph" and precision == "int8-weight":
+    if backend == "pytorch-cudagraph" and precision in ("int8-weight", "int4-weight"):
         backend = "torchao"
     mod = REQUIRES.get(backend)
     if mod is None:
@@ -202,17 +208,11 @@ def load(
             extra["compile_config"] = cc
         notes = "static KV cache; generate() compiles the decoding step (torch.compile)"
     elif backend == "pytorch-cudagraph":
-        from jobs.fastpath import StaticGreedyDecoder
-
-        if precision == "int8-weight":
-            from torchao.quantization import Int8WeightOnlyConfig, quantize_
-
-            quantize_(model, Int8WeightOnlyConfig())
-            quant = f"{QUANTIZATION[precision]} (torchao, compiled)"
-        decoder = StaticGreedyDecoder(model, eos_ids, compile_step=True, cuda_graph=(device == "cuda"))
+        decoder, quant = fast_decoder(model, precision, eos_ids, device)
         notes = (
             "static KV cache; greedy loop with no host work per token: torch.compile'd one-token step captured "
-            "as a CUDA graph and replayed per token (jobs/fastpath.py); prefill eager"
+            "as a CUDA graph and replayed per token (jobs/fastpath.py); prefill eager; decode attention "
+            + ("grouped-query native (no repeat_kv)" if decoder.grouped_attention else "transformers' own")
         )
         return Loaded(decoder, weights, quant, dname, notes, model, {})
     elif backend == "quanto":
@@ -242,15 +242,40 @@ def load(
                 "forward runs under no_grad with inference mode off (quanto int4 fails under inference_mode)"
             )
     elif backend == "torchao":
-        from torchao.quantization import Int4WeightOnlyConfig, Int8WeightOnlyConfig, quantize_
-
-        quantize_(
-            model,
-            Int8WeightOnlyConfig() if precision == "int8-weight" else Int4WeightOnlyConfig(group_size=128),
-        )
-        quant = f"{QUANTIZATION[precision]} (torchao)"
+        quant = torchao_quantize(model, precision)
         extra["disable_compile"] = True
     return Loaded(_hf_generate(model, pad_id, eos_ids, extra), weights, quant, dname, notes, model, extra)
+
+
+def torchao_quantize(model: Any, precision: str) -> str:
+    """Weight-only int8 or int4 (group 128) in place with torchao; returns the ``quantization`` label."""
+    from torchao.quantization import Int4WeightOnlyConfig, Int8WeightOnlyConfig, quantize_
+
+    if precision == "int8-weight":
+        quantize_(model, Int8WeightOnlyConfig())
+    else:
+        # tile-packed = the tinygemm kernel inside torch itself; torchao's default int4 format needs the mslk package
+        # ("Requires mslk >= 1.0.0" on the H200 image)
+        quantize_(model, Int4WeightOnlyConfig(group_size=128, int4_packing_format="tile_packed_to_4d"))
+    return f"{QUANTIZATION[precision]} (torchao)"
+
+
+def fast_decoder(
+    model: Any, precision: str, eos_ids: list[int], device: str, *, grouped_attention: bool = True,
+    steps_per_graph: int = 8,
+):  # fmt: skip
+    """The fast path (jobs/fastpath.py) over ``model``, weight-quantized first for int8/int4-weight; returns
+    ``(decoder, quantization label)``."""
+    from jobs.fastpath import StaticGreedyDecoder
+
+    quant = "none"
+    if precision in ("int8-weight", "int4-weight"):
+        quant = torchao_quantize(model, precision).replace("(torchao)", "(torchao, compiled)")
+    decoder = StaticGreedyDecoder(
+        model, eos_ids, compile_step=True, cuda_graph=(device == "cuda"), grouped_attention=grouped_attention,
+        steps_per_graph=steps_per_graph,
+    )  # fmt: skip
+    return decoder, quant
 
 
 def _is_gguf(weights_path: str) -> bool:

@@ -212,9 +212,12 @@ def _print_row(row: dict[str, Any]) -> None:
 def profile(
     model: Annotated[str, typer.Option(help="registry key(s), comma-separated")] = "smollm-135m",
     batch_size: Annotated[str, typer.Option(help="batch size(s), comma-separated")] = "1",
-    precision: Annotated[str, typer.Option(help="bf16 | fp16 | fp32")] = "bf16",
+    precision: Annotated[str, typer.Option(help="bf16 | fp16 | fp32 | int8-weight | int4-weight")] = "bf16",
     new_tokens: Annotated[int, typer.Option(help="decoding steps timed per call")] = 128,
     steps_per_graph: Annotated[int, typer.Option(help="decoding steps per CUDA graph replay")] = 8,
+    attention: Annotated[
+        str, typer.Option(help="grouped (the fast path's) | sdpa (transformers' own, for comparison)")
+    ] = "grouped",
     out: Annotated[Path, typer.Option(help="JSONL file the profiles are appended to")] = Path(
         "profiles.jsonl"
     ),
@@ -226,10 +229,13 @@ def profile(
         _fail("greenlm-bench profile needs a CUDA GPU; none is visible here")
     from jobs.profile_step import profile_step
 
+    if attention not in ("grouped", "sdpa"):
+        _fail(f"unknown attention {attention!r}; valid: grouped, sdpa")
     for key, bs in itertools.product(_split(model), _split(batch_size)):
         prof = profile_step(
-            key, int(bs), precision=precision, new_tokens=new_tokens, steps_per_graph=steps_per_graph
-        )
+            key, int(bs), precision=precision, new_tokens=new_tokens, steps_per_graph=steps_per_graph,
+            grouped_attention=attention == "grouped",
+        )  # fmt: skip
         with out.open("a") as f:
             f.write(json.dumps(prof, sort_keys=True) + "\n")
         shown = {k: v for k, v in prof.items() if k not in ("library_versions", "top_kernels_ms")}

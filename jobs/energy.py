@@ -29,11 +29,14 @@ class NvmlMeter:
     scope = "gpu"
 
     def __init__(self, index: int = 0) -> None:
+        """``index`` is the CUDA device's (what torch calls ``cuda:index``), mapped to NVML's own numbering."""
         import pynvml
+
+        from jobs.provenance import nvml_index
 
         pynvml.nvmlInit()
         self._nvml = pynvml
-        self._handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+        self._handle = pynvml.nvmlDeviceGetHandleByIndex(nvml_index(index))
         self.read_j()  # raises NVMLError_NotSupported on GPUs without the counter (pre-Volta)
 
     def read_j(self) -> float:

@@ -7,6 +7,11 @@ logits processors and stopping criteria, one kernel launch per op — not by the
 per token on the H200, whatever the model size). Here the loop holds no host work at all: token, position and cache
 position live in fixed device tensors that the graph itself advances, so a token costs one graph replay.
 
+Attention in the decoding step is grouped-query native (``grouped_decode_attention``): transformers' SDPA path
+passes a mask over the static cache, and with a mask it copies every key/value head ``heads / kv_heads`` times before
+attention (``repeat_kv``) -- on Llama-3.1-8B at batch 64 that copy and the 4x larger attention read took 5.3 of a
+10.6 ms step on the H200. Here the query heads of a group attend to their one key/value head directly.
+
 The same loop runs without compile and graph (``compile_step=False, cuda_graph=False``) on any device; tests check on
 CPU that it produces exactly the tokens ``generate()`` produces.
 """
@@ -15,6 +20,55 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+
+GROUPED_ATTENTION = "greenlm_grouped_decode"
+
+
+def grouped_decode_attention(
+    module: Any, query: Any, key: Any, value: Any, attention_mask: Any, dropout: float = 0.0,
+    scaling: float | None = None, is_causal: bool | None = None, **kwargs: Any,
+) -> tuple[Any, None]:  # fmt: skip
+    """transformers' attention-function signature. For a one-token query, each group of ``heads / kv_heads`` query
+    heads becomes ``heads / kv_heads`` query rows against its single key/value head -- the same arithmetic as repeating
+    the key/value heads, without materialising them. Anything else (the prefill) goes to transformers' SDPA."""
+    import torch
+    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+
+    batch, heads, q_len, head_dim = query.shape
+    kv_heads = key.shape[1]
+    if q_len != 1 or kv_heads == heads:
+        return ALL_ATTENTION_FUNCTIONS["sdpa"](
+            module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, is_causal=is_causal, **kwargs
+        )  # fmt: skip
+    q = query.reshape(
+        batch, kv_heads, heads // kv_heads, head_dim
+    )  # head h = kv * group + g, as repeat_kv orders it
+    mask = attention_mask
+    if mask is not None and mask.ndim == 4:
+        mask = mask[:, :, :, : key.shape[-2]]  # (batch, 1, 1, keys): broadcasts over the group's rows
+    out = torch.nn.functional.scaled_dot_product_attention(
+        q, key, value, attn_mask=mask, dropout_p=dropout, scale=scaling
+    )
+    return out.reshape(batch, heads, 1, head_dim).transpose(1, 2).contiguous(), None
+
+
+def use_grouped_decode_attention(model: Any) -> bool:
+    """Switch ``model`` (an SDPA model with grouped key/value heads) to ``grouped_decode_attention``; False where it
+    does not apply (another attention implementation, e.g. Gemma-2's soft-capped eager, or no grouping)."""
+    from transformers import AttentionInterface, AttentionMaskInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
+
+    cfg = model.config
+    heads = getattr(cfg, "num_attention_heads", None)
+    kv_heads = getattr(cfg, "num_key_value_heads", None) or heads
+    if cfg._attn_implementation != "sdpa" or not heads or kv_heads == heads:
+        return False
+    AttentionInterface.register(GROUPED_ATTENTION, grouped_decode_attention)
+    AttentionMaskInterface.register(
+        GROUPED_ATTENTION, ALL_MASK_ATTENTION_FUNCTIONS["sdpa"]
+    )  # same masks as SDPA
+    model.set_attn_implementation(GROUPED_ATTENTION)
+    return cfg._attn_implementation == GROUPED_ATTENTION
 
 
 class StaticGreedyDecoder:
@@ -34,8 +88,10 @@ class StaticGreedyDecoder:
         cuda_graph: bool = True,
         compile_mode: str | None = None,
         steps_per_graph: int = 8,
+        grouped_attention: bool = True,
     ) -> None:
         self.model = model
+        self.grouped_attention = grouped_attention and use_grouped_decode_attention(model)
         self.eos_ids = list(eos_ids)
         self.compile_step = compile_step
         self.cuda_graph = cuda_graph

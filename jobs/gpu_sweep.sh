@@ -1,22 +1,37 @@
 #!/usr/bin/env bash
-# The H200 sweep, run on the lent GPU machine (see data/measurements/README.md). Usage: jobs/gpu_sweep.sh PART
-# PART=eager: every registry model <= 8B, PyTorch eager bf16, batch 1 and 32.
-# PART=compiled: static KV cache + torch.compile (a subset, by priority), then int8/int4 weights for 1B and 8B.
-# PART=fast: the fast path (pytorch-cudagraph) headline configurations, 5 repeats, then a batch sweep (FAST_SWEEP).
+# The H200 sweep, run on the lent GPU machine (see data/measurements/README.md). Usage: jobs/gpu_sweep.sh PART[,PART...]
+# PART=eager: EAGER_MODELS (default every registry model <= 8B), PyTorch eager bf16, batch EAGER_BATCHES (1,32).
+# PART=compiled: static KV cache + torch.compile for COMPILE_MODELS (a subset, by priority), batch 1 and 32.
+# PART=quant: torchao/quanto int8/int4 weights for 1B and 8B at QUANT_BATCHES (1).
+# PART=fast: the fast path (pytorch-cudagraph) headline configurations (FAST_RUNS), 5 repeats, then PART=sweep.
 # PART=sweep: the fast path over SWEEP_MODELS x SWEEP_BATCHES (3 repeats), where each model turns compute-bound.
+# PART=profile: `greenlm-bench profile` for each model:batch:precision:attention in PROFILES.
+# Several parts, comma-separated: part i runs on GPU i (CUDA_VISIBLE_DEVICES=i), all at once; the meters follow
+# (jobs/provenance.nvml_index), so each row's energy is its own GPU's.
 # Rows go to $OUT/gpu_h200_<PART>.jsonl, the log to $OUT/<PART>.log. Wheels missing there travel in .whl/.
 set -u
-PART=${1:?eager, compiled, fast or sweep}
+PART=${1:?eager, compiled, quant, fast, sweep or profile; several comma-separated run one per GPU}
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
-if ls .whl/*.whl >/dev/null 2>&1; then
+if ls .whl/*.whl >/dev/null 2>&1 && [ -z "${GREENLM_WHEELS_DONE:-}" ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
-    && export PYTHONPATH=/tmp/site:${PYTHONPATH:-}
+    && export PYTHONPATH=/tmp/site:${PYTHONPATH:-} GREENLM_WHEELS_DONE=1
 fi
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
+if [[ "$PART" == *,* ]]; then
+  IFS=, read -ra PARTS <<<"$PART"
+  n=$(nvidia-smi -L | wc -l)
+  [ "${#PARTS[@]}" -le "$n" ] || { echo "${#PARTS[@]} parts but $n GPU(s)"; exit 2; }
+  for i in "${!PARTS[@]}"; do
+    CUDA_VISIBLE_DEVICES=$i "$0" "${PARTS[$i]}" >/dev/null 2>&1 &
+  done
+  wait
+  exit 0
+fi
 {
   echo "== sanity $(date -u +%FT%TZ)"
-  nvidia-smi --query-gpu=name,driver_version,memory.total,power.limit,temperature.gpu,power.draw --format=csv
+  echo "CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-}"
+  nvidia-smi --query-gpu=index,name,driver_version,memory.total,power.limit,temperature.gpu,power.draw --format=csv
   python3 -c "import torch, transformers; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0)); print('transformers', transformers.__version__)"
   for m in codecarbon torchao optimum.quanto optimum.onnxruntime pynvml; do
     python3 -c "import $m; print('import ok: $m', getattr($m, '__version__', ''))" 2>&1 | tail -1
@@ -29,30 +44,41 @@ COMMON=(--device cuda --prompts squad50 --new-tokens 64 --max-prompt-tokens 128 
         --min-window-s 5 --idle-s 5 --country USA --skip-invalid --cache-dir /tmp/greenlm-cache)
 BY_PRIORITY=smollm-135m,llama-3.1-8b,qwen2.5-7b,mistral-7b,llama-3.2-1b,qwen2.5-0.5b,llama-3.2-3b,qwen2.5-3b,phi-3-mini,gemma-2-2b,qwen2.5-1.5b,smollm-1.7b,smollm-360m,smollm2-135m
 FAST=(--backend pytorch-cudagraph --precision bf16)
+if [ "$PART" = profile ]; then
+  for p in ${PROFILES:-llama-3.1-8b:64:bf16:grouped}; do
+    IFS=: read -r m b pr at <<<"$p"
+    [ "$(left)" -gt 1 ] || break
+    python3 -m jobs.cli profile --model "$m" --batch-size "$b" --precision "$pr" --attention "$at" \
+      --out "$OUT/profiles.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+  done
+fi
 if [ "$PART" = fast ]; then
-  # where a step's time goes (kernels, gaps, host), one graph step vs 8 steps per replay
-  python3 -m jobs.cli profile --model smollm-135m --steps-per-graph 1 --out "$OUT/profiles.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
-  python3 -m jobs.cli profile --model smollm-135m,llama-3.1-8b --batch-size 1 --out "$OUT/profiles.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
-  python3 -m jobs.cli profile --model llama-3.1-8b --batch-size 64 --out "$OUT/profiles.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
-  # the headline rows on the issue's protocol (128 prompt + 128 new tokens), 5 repeats (the CV target is on 5)
+  # the headline rows on the issue's protocol (128 prompt + 128 new tokens), 5 repeats (the CV target is on 5);
+  # FAST_RUNS: model:batch:precision, in priority order
   R5=("${COMMON[@]}" --repeats 5 --new-tokens 128)
-  python3 -m jobs.cli run --model smollm-135m,llama-3.1-8b,llama-3.2-1b "${FAST[@]}" --batch-size 1 "${R5[@]}" \
-    --deadline-s "$(left)" --out "$OUT/gpu_h200_fast.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
-  python3 -m jobs.cli run --model llama-3.1-8b "${FAST[@]}" --batch-size 64 "${R5[@]}" \
-    --deadline-s "$(left)" --out "$OUT/gpu_h200_fast.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+  for r in ${FAST_RUNS:-llama-3.1-8b:64:bf16 llama-3.1-8b:1:int4-weight llama-3.1-8b:1:bf16 smollm-135m:1:bf16 llama-3.2-1b:1:bf16}; do
+    IFS=: read -r m b pr <<<"$r"
+    python3 -m jobs.cli run --model "$m" --backend pytorch-cudagraph --precision "$pr" --batch-size "$b" "${R5[@]}" \
+      --deadline-s "$(left)" --out "$OUT/gpu_h200_fast.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+  done
   PART=sweep
 fi
 if [ "$PART" = sweep ]; then
   python3 -m jobs.cli run --model "${SWEEP_MODELS:-llama-3.1-8b}" "${FAST[@]}" --batch-size "${SWEEP_BATCHES:-4,16,256}" \
     "${COMMON[@]}" --repeats 3 --new-tokens 128 --deadline-s "$(left)" --out "$OUT/gpu_h200_sweep.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
 elif [ "$PART" = eager ]; then
-  python3 -m jobs.cli run --model "$BY_PRIORITY" --backend pytorch --precision bf16 --batch-size 1,32 \
-    "${COMMON[@]}" --repeats 3 --deadline-s "${DEADLINE_S:-520}" --out "$OUT/gpu_h200_eager.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
-else
+  python3 -m jobs.cli run --model "${EAGER_MODELS:-$BY_PRIORITY}" --backend pytorch --precision bf16 \
+    --batch-size "${EAGER_BATCHES:-1,32}" "${COMMON[@]}" --repeats "${REPEATS:-3}" --deadline-s "$(left)" \
+    --out "$OUT/gpu_h200_eager.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+elif [ "$PART" = compiled ]; then
   python3 -m jobs.cli run --model "${COMPILE_MODELS:-smollm-135m,llama-3.1-8b,llama-3.2-1b,qwen2.5-7b,qwen2.5-0.5b,llama-3.2-3b}" \
     --backend pytorch-compile --precision bf16 --batch-size 1,32 \
-    "${COMMON[@]}" --repeats 3 --deadline-s "${DEADLINE_S:-330}" --out "$OUT/gpu_h200_compiled.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+    "${COMMON[@]}" --repeats "${REPEATS:-3}" --deadline-s "$(left)" --out "$OUT/gpu_h200_compiled.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+  PART=quant
+fi
+if [ "$PART" = quant ]; then
   python3 -m jobs.cli run --model llama-3.2-1b,llama-3.1-8b --backend torchao,quanto --precision int8-weight,int4-weight \
-    --batch-size 1 "${COMMON[@]}" --repeats 3 --deadline-s "${QUANT_DEADLINE_S:-150}" --out "$OUT/gpu_h200_quant.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
+    --batch-size "${QUANT_BATCHES:-1}" "${COMMON[@]}" --repeats "${REPEATS:-3}" --deadline-s "$(left)" \
+    --out "$OUT/gpu_h200_quant.jsonl" 2>&1 | tee -a "$OUT/$PART.log"
 fi
 echo "== done $(date -u +%FT%TZ)" | tee -a "$OUT/$PART.log"

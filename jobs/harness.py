@@ -222,7 +222,8 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
     out["ttft_s"] = ttft_mean
 
     meter, meter_note = open_meter(cfg.device, cfg.gpu_index)
-    gpu_ids = [cfg.gpu_index] if cfg.device == "cuda" else None
+    # CodeCarbon numbers GPUs as NVML does: track the measured GPU only, not every GPU of the host
+    gpu_ids = [prov.nvml_index(cfg.gpu_index)] if cfg.device == "cuda" else None
     on_stage("idle power")
     p_idle: float | None = None
     if meter is not None:

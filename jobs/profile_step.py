@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from jobs import provenance as prov
-from jobs.backends import STORED_BYTES, _torch_dtype, build_torch_model
+from jobs.backends import STORED_BYTES, _torch_dtype, build_torch_model, fast_decoder
 from jobs.fastpath import StaticGreedyDecoder
 from jobs.registry import get_model, parameter_count
 
@@ -29,7 +29,7 @@ def _cuda_ms(fn: Any, reps: int) -> float:
 
 def profile_step(
     model_key: str, batch_size: int, *, precision: str = "bf16", prompt_tokens: int = 128, new_tokens: int = 128,
-    steps_per_graph: int = 8, profiled_steps: int = 5,
+    steps_per_graph: int = 8, profiled_steps: int = 5, grouped_attention: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     """Profile the fast path's decoding step of ``model_key`` at ``batch_size`` (random weights, CUDA only)."""
     import torch
@@ -43,7 +43,14 @@ def profile_step(
     gen = torch.Generator(device="cuda").manual_seed(0)
     ids = torch.randint(100, 20000, (batch_size, prompt_tokens), device="cuda", generator=gen)
     mask = torch.ones_like(ids)
-    decoder = StaticGreedyDecoder(model, eos_ids, steps_per_graph=steps_per_graph)
+    decoder, _ = fast_decoder(
+        model,
+        precision,
+        eos_ids,
+        "cuda",
+        grouped_attention=grouped_attention,
+        steps_per_graph=steps_per_graph,
+    )
     with torch.inference_mode():  # the cache is made of inference tensors: every use stays in this mode
         return _measure(decoder, model_key, weights, precision, ids, mask, new_tokens, profiled_steps)
 
@@ -111,6 +118,7 @@ def _measure(
         "prompt_tokens": prompt_tokens,
         "new_tokens": new_tokens,
         "steps_per_graph": steps_per_graph,
+        "attention": "grouped" if decoder.grouped_attention else "transformers-sdpa",
         "setup_s": setup_s,
         "prefill_ms": prefill_ms,
         "step_ms_graph": graph_ms,

@@ -74,16 +74,39 @@ def git_commit() -> tuple[str | None, bool | None]:
         return None, None
 
 
+def nvml_index(cuda_index: int = 0) -> int:
+    """NVML's index of CUDA device ``cuda_index``. NVML ignores ``CUDA_VISIBLE_DEVICES`` and CUDA honours it, so with
+    ``CUDA_VISIBLE_DEVICES=1`` torch's ``cuda:0`` is NVML's device 1: reading NVML's device 0 there would meter
+    another GPU (one sweep per GPU on a multi-GPU host). Integer entries are taken as NVML indices (CUDA's default
+    order equals NVML's PCI order on a host of identical GPUs); ``GPU-…`` UUID entries are looked up."""
+    visible = [e.strip() for e in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if e.strip()]
+    if not visible:
+        return cuda_index
+    if cuda_index >= len(visible):
+        raise ValueError(f"CUDA device {cuda_index} is not visible: CUDA_VISIBLE_DEVICES={','.join(visible)}")
+    entry = visible[cuda_index]
+    if entry.isdigit():
+        return int(entry)
+    import pynvml
+
+    pynvml.nvmlInit()
+    for i in range(pynvml.nvmlDeviceGetCount()):
+        if _s(pynvml.nvmlDeviceGetUUID(pynvml.nvmlDeviceGetHandleByIndex(i))).startswith(entry):
+            return i
+    raise ValueError(f"CUDA_VISIBLE_DEVICES entry {entry!r} matches no NVML device")
+
+
 def gpu_info(index: int = 0) -> dict[str, Any]:
-    """GPU name, driver and memory from NVML; empty when no NVIDIA GPU is visible."""
+    """GPU name, driver and memory from NVML for CUDA device ``index``; empty when no NVIDIA GPU is visible."""
     try:
         import pynvml
 
         pynvml.nvmlInit()
-        h = pynvml.nvmlDeviceGetHandleByIndex(index)
+        h = pynvml.nvmlDeviceGetHandleByIndex(nvml_index(index))
         name = pynvml.nvmlDeviceGetName(h)
         return {
             "gpu_name": name.decode() if isinstance(name, bytes) else name,
+            "gpu_nvml_index": nvml_index(index),
             "gpu_driver": _s(pynvml.nvmlSystemGetDriverVersion()),
             "gpu_memory_gb": pynvml.nvmlDeviceGetMemoryInfo(h).total / 1e9,
             "gpu_power_limit_w": pynvml.nvmlDeviceGetPowerManagementLimit(h) / 1000,

@@ -228,3 +228,17 @@ def test_pipes_run_lands_in_raw_benchmark_runs(platform: dict, con) -> None:
         "'nvml' AND meets_protocol AND roofline_efficiency > 0"
     ).fetchone()[0]
     assert h200 >= 40
+
+
+def test_nvml_index_follows_cuda_visible_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One sweep per GPU (CUDA_VISIBLE_DEVICES=1): torch's cuda:0 is NVML's device 1, and the meter must read that."""
+    from jobs.provenance import nvml_index
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert nvml_index(0) == 0 and nvml_index(3) == 3
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    assert nvml_index(0) == 1
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", " 3, 2 ")
+    assert (nvml_index(0), nvml_index(1)) == (3, 2)
+    with pytest.raises(ValueError, match="CUDA device 2 is not visible: CUDA_VISIBLE_DEVICES=3,2"):
+        nvml_index(2)

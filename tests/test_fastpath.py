@@ -40,18 +40,55 @@ def _reference(model, ids, mask, n: int):
         )  # fmt: skip
 
 
-def test_static_greedy_loop_matches_generate_with_left_padding() -> None:
-    model = _tiny_model()
+@pytest.mark.parametrize("grouped", [True, False])
+def test_static_greedy_loop_matches_generate_with_left_padding(grouped: bool) -> None:
+    model, reference = _tiny_model(), _tiny_model()  # same seed: the reference keeps transformers' own SDPA
     ids, mask = _left_padded([[5, 17, 33, 8, 9, 41, 12], [7, 3, 60], [11, 12, 13, 14, 15]])
-    decoder = StaticGreedyDecoder(model, [EOS], compile_step=False, cuda_graph=False)
+    decoder = StaticGreedyDecoder(
+        model, [EOS], compile_step=False, cuda_graph=False, grouped_attention=grouped
+    )
+    assert decoder.grouped_attention is grouped
+    assert model.config._attn_implementation == ("greenlm_grouped_decode" if grouped else "sdpa")
+    assert reference.config._attn_implementation == "sdpa"
     for n in (12, 1, 7):  # shrinking requests reuse the cache; the first call sized it
         got = decoder(ids, mask, n)
-        want = _reference(model, ids, mask, n)
+        want = _reference(reference, ids, mask, n)
         assert got.shape == (3, ids.shape[1] + n)
         assert torch.equal(got, want), (
             f"n={n}: {got[:, ids.shape[1] :].tolist()} != {want[:, ids.shape[1] :].tolist()}"
         )
         assert not (got[:, ids.shape[1] :] == EOS).any()  # forced length: EOS suppressed like min_new_tokens
+
+
+def test_grouped_decode_attention_equals_repeated_kv_sdpa() -> None:
+    """The grouped one-token attention is the same arithmetic as transformers' SDPA with key/value heads repeated."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    from jobs.fastpath import grouped_decode_attention
+
+    class Attn(torch.nn.Module):
+        num_key_value_groups = 4
+        is_causal = True
+
+    gen = torch.Generator().manual_seed(1)
+    q = torch.randn(3, 8, 1, 16, generator=gen)
+    k, v = torch.randn(3, 2, 11, 16, generator=gen), torch.randn(3, 2, 11, 16, generator=gen)
+    mask = torch.rand(3, 1, 1, 13, generator=gen) > 0.3  # longer than the keys: both slice it
+    mask[:, :, :, 0] = True
+    got, _ = grouped_decode_attention(Attn(), q, k, v, mask, scaling=0.25)
+    want, _ = sdpa_attention_forward(Attn(), q, k, v, mask, scaling=0.25)
+    assert got.shape == want.shape == (3, 1, 8, 16)
+    torch.testing.assert_close(got, want)
+
+
+def test_grouped_attention_is_not_applied_without_grouped_heads() -> None:
+    cfg = transformers.LlamaConfig(
+        vocab_size=97, hidden_size=64, intermediate_size=128, num_hidden_layers=1, num_attention_heads=4,
+        num_key_value_heads=4,
+    )  # fmt: skip
+    model = transformers.AutoModelForCausalLM.from_config(cfg).eval()
+    assert StaticGreedyDecoder(model, [EOS], compile_step=False, cuda_graph=False).grouped_attention is False
+    assert model.config._attn_implementation == "sdpa"
 
 
 def test_a_longer_request_rebuilds_the_cache() -> None:
