@@ -2,7 +2,7 @@
 
 Drawn from the platform fixture (offline snapshots + the committed ``data/measurements/*.jsonl`` + the tiny real
 smoke run): each chart materializes into a real PNG listed by the report, and what it draws is checked against
-``staging.stg_benchmark_runs__runs`` queried independently here: the runs that meet the protocol and only those,
+``staging.stg_benchmark_runs__runs`` queried independently here: the current runs that meet the protocol and only those,
 error bars, the 7B line, the eager/compiled ratios, ESTIMATE on every CPU row, CodeCarbon's ratio to the counter.
 """
 
@@ -31,7 +31,8 @@ OWN_CHARTS = {
     "own_runs_batch_sweep": None,
 }
 RUNS = "staging.stg_benchmark_runs__runs"
-PROTOCOL_GPU = f"FROM {RUNS} WHERE status = 'ok' AND meets_protocol AND device = 'cuda'"
+# one run per configuration: a configuration measured again is drawn with its latest run (is_current)
+PROTOCOL_GPU = f"FROM {RUNS} WHERE status = 'ok' AND meets_protocol AND is_current AND device = 'cuda'"
 PROTOCOL_GRID = PROTOCOL_GPU + " AND batch_size IN (1, 32, 64)"  # what the charts against model size draw
 DRAW_BUDGET_S = 2.0
 
@@ -109,9 +110,12 @@ def test_gpu_charts_draw_every_protocol_run_and_nothing_else(con: duckdb.DuckDBP
     off_protocol = con.execute(
         f"SELECT count(*) FROM {RUNS} WHERE status = 'ok' AND NOT meets_protocol"
     ).fetchone()[0]
+    superseded = con.execute(
+        f"SELECT count(*) FROM {RUNS} WHERE status = 'ok' AND meets_protocol AND device = 'cuda' AND NOT is_current"
+    ).fetchone()[0]
     assert (
-        expected >= 40 and failed >= 1 and off_protocol >= 1
-    )  # the committed H200 rows, torchao int4, the smoke run
+        expected >= 40 and failed >= 1 and off_protocol >= 1 and superseded >= 1
+    )  # the committed H200 rows, the failed quantized runs, the smoke run, re-measured configurations
     threshold = read_slm_max_params_b(con)
     for name in ("own_runs_tokens_per_s", "own_runs_average_power", "own_runs_j_per_token_vs_params"):
         data = chart_data(con, name)
@@ -187,6 +191,7 @@ def test_batch_sweep_chart_is_every_fast_path_run_with_its_bound(con: duckdb.Duc
     data = chart_data(con, "own_runs_batch_sweep")
     runs = data["runs"].sort_values(["model_key", "batch_size"]).reset_index(drop=True)
     assert len(want) >= 8 and runs[["model_key", "batch_size"]].equals(want[["model_key", "batch_size"]])
+    assert not runs.duplicated(["model_key", "batch_size"]).any()  # re-measured points drawn once
     assert np.allclose(runs["tokens_per_s"], want["tokens_per_s"])
     assert (runs["tokens_per_s"] < runs["bound_tokens_per_s"]).all()
     for _, grp in runs.groupby("model_key"):

@@ -3,8 +3,8 @@
 Every number comes from ``staging.stg_benchmark_runs__runs`` (the harness's rows, ``data/measurements/*.jsonl``),
 joined to ``marts.fct_inference_efficiency`` for the size class and the roofline and to
 ``marts.fct_co2_per_1k_tokens`` for CO2. Only finished runs that meet the protocol (``status = 'ok'`` and
-``meets_protocol``: >= 3 windows of >= 5 s) are drawn; failed runs and smoke runs are left out, and every footnote
-says so. GPU charts are gpu scope only (the H200's NVML counter); the CPU rows (energy = CodeCarbon's estimate) appear
+``meets_protocol``: >= 3 windows of >= 5 s) are drawn, one run per configuration (``is_current``: a configuration
+measured again shows its latest run); failed runs and smoke runs are left out, and every footnote says so. GPU charts are gpu scope only (the H200's NVML counter); the CPU rows (energy = CodeCarbon's estimate) appear
 only in the SmolLM-135M table, labelled ESTIMATE, never on a GPU axis.
 """
 
@@ -49,8 +49,8 @@ def measured_on(pattern: str) -> str:
 GPU_DATE = measured_on("gpu_h200_*.jsonl")
 CPU_DATE = measured_on("cpu_*.jsonl")
 LEFT_OUT = (
-    "finished runs meeting the protocol only (>= 3 windows of >= 5 s); failed runs (torchao int4: missing kernel "
-    "package) and smoke runs left out"
+    "finished runs meeting the protocol only (>= 3 windows of >= 5 s), the latest run of a configuration measured "
+    "again; failed runs (status=failed, reason in failure_reason) and smoke runs left out"
 )
 GPU_PROVENANCE = (
     f"{RUNS} (data/measurements/*.jsonl, greenlm-bench; random weights from each model's config.json, SQuAD "
@@ -68,7 +68,7 @@ GPU_RUNS = f"""
         f.size_class, f.roofline_efficiency, f.bound_tokens_per_s
     FROM {RUNS} AS r
     LEFT JOIN {EFFICIENCY} AS f ON f.inference_run_key = 'greenlm:' || r.run_id
-    WHERE r.status = 'ok' AND r.meets_protocol AND r.device = 'cuda' AND r.energy_scope = 'gpu'
+    WHERE r.status = 'ok' AND r.meets_protocol AND r.is_current AND r.device = 'cuda' AND r.energy_scope = 'gpu'
 """
 # Charts against model size show the grid's batch sizes; the batch sweep (4-256) has its own chart.
 SIZE_BATCHES = (1, 32, 64)
@@ -642,7 +642,7 @@ STUDY = ChartSpec(
                 r.energy_source, r.energy_scope, r.hardware, r.country_iso3 AS measured_in
             FROM {RUNS} AS r
             LEFT JOIN {CO2} AS c ON c.inference_run_key = 'greenlm:' || r.run_id AND c.country_iso3 = '{CO2_COUNTRY}'
-            WHERE r.model_key = '{STUDY_MODEL}' AND r.status = 'ok' AND r.meets_protocol
+            WHERE r.model_key = '{STUDY_MODEL}' AND r.status = 'ok' AND r.meets_protocol AND r.is_current
             ORDER BY r.device, r.backend, r.batch_size, r.precision""",
         "grid": f"SELECT country_name, g_co2e_per_kwh, data_year FROM {GRID} WHERE country_iso3 = '{CO2_COUNTRY}'",
     },

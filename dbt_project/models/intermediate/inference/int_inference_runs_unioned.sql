@@ -31,7 +31,7 @@ precision_bytes as (
 
 greenlm as (
     select * from {{ ref('stg_benchmark_runs__runs') }}
-    where status = 'ok' and j_per_output_token is not null
+    where status = 'ok' and j_per_output_token is not null and is_current  -- a re-measured configuration once
 ),
 
 models as (

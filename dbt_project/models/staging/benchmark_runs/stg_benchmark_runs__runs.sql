@@ -85,6 +85,21 @@ renamed as (
         _source,
         _source_ref
     from source
+),
+
+-- A configuration measured again (same model, backend, precision, device, batch, token counts, prompts, weights and
+-- hardware) keeps every run here; current_run_id names the one marts and charts show: the latest run that meets
+-- the protocol, else the latest run. Older runs stay queryable (history, run-to-run spread).
+keyed as (
+    select
+        *,
+        first_value(run_id) over (
+            partition by model_key, backend, precision, device, batch_size, new_tokens, max_prompt_tokens, prompt_set,
+                coalesce(n_prompts, -1), weights, coalesce(gpu_name, cpu_model)
+            order by meets_protocol desc, cast(timestamp_utc as timestamp) desc, run_id
+        ) as current_run_id
+    from renamed
 )
 
-select * from renamed
+select *, run_id = current_run_id as is_current
+from keyed
