@@ -28,7 +28,7 @@ VALID: dict[str, dict[str, tuple[str, ...]]] = {
         "fp16": ("cuda",),
         "int8-weight": ("cuda",),
         "int4-weight": ("cuda",),
-    },  # fmt: skip
+    },
     "onnxruntime": {"fp32": DEVICES, "fp16": ("cuda",), "int8-dynamic": ("cpu",)},
     # jobs/ort_lean.py: a compact Llama-family graph built by GreenLM + a greedy loop over one ORT session
     "onnxruntime-lean": {"fp32": ("cpu",), "int8-dynamic": ("cpu",)},
