@@ -48,4 +48,4 @@ lint: install
 	$(BIN)/ruff check --fix greenlm_assets jobs tests
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs data/greenlm.duckdb data/charts/*.png data/charts/*.svg
+	rm -rf $(VENV) dbt_project/target dbt_project/logs data/greenlm.duckdb data/charts/*.png data/charts/*.svg data/charts/.preview

@@ -1,5 +1,6 @@
 """Chart assets and the report: real materializations from the offline snapshots, files checked on disk."""
 
+import base64
 import struct
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,7 +13,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from greenlm_assets.defs.publish.report import TABLES
 from greenlm_assets.lib.charts import CHARTS, ChartSpec
-from greenlm_assets.lib.plotting import annotate_points, new_figure, pareto_front, save_chart
+from greenlm_assets.lib.plotting import (
+    PREVIEW_WIDTH_PX,
+    annotate_points,
+    new_figure,
+    pareto_front,
+    save_chart,
+)
 from greenlm_assets.lib.report import write_report
 from tests.conftest import load_defs
 
@@ -73,6 +80,13 @@ def test_each_chart_asset_materializes_a_real_image(platform: dict, name: str) -
     assert len(mats) == 1
     meta = mats[0].metadata
     assert meta["chart"].value.startswith("![") and "data:image/png;base64," in meta["chart"].value
+    # the UI gets the chart scaled to PREVIEW_WIDTH_PX (the event log keeps it on every run), the files full size
+    inlined = base64.b64decode(meta["chart"].value.split("base64,", 1)[1].rstrip(")"))
+    preview = platform["charts"] / ".preview" / f"{name}.png"
+    assert inlined == preview.read_bytes()
+    p_width, p_height = png_size(preview)
+    assert p_width == min(width, PREVIEW_WIDTH_PX) and abs(p_height - height * p_width / width) <= 1
+    assert len(inlined) < png.stat().st_size
     assert meta["rows"].value > 0
     assert "|" in meta["data_preview"].value  # a markdown table
     assert meta["provenance"].value == CHARTS[name].provenance
