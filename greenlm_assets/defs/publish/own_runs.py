@@ -228,7 +228,7 @@ def draw_energy_per_answer(data: ChartData) -> Figure:
         groups = list(configs(runs))
         for i, ((backend, precision, b), grp) in enumerate(groups):
             style = config_style(backend, precision, b)
-            # Configurations side by side within a model's row, so repeated models (gemma-2-2b) stay readable.
+            # Configurations side by side within a model's row, so a model's several configurations stay readable.
             offset = (i - (len(groups) - 1) / 2) * 0.16
             ax.errorbar(
                 grp["j_per_answer"],
@@ -419,7 +419,7 @@ FIG14 = ChartSpec(
             GROUP BY ALL ORDER BY e.params_b, e.batch_size""",
     },
     deps=GPU_DEPS,
-    provenance=GPU_PROVENANCE + "; repeated eager runs of one model (gemma-2-2b) averaged in the ratio only",
+    provenance=GPU_PROVENANCE + "; ratio = eager / compiled J per token of the same model, batch and precision",
     draw=draw_j_per_token,
     seed_figure="14",
     size_axis=True,
