@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
 import psutil
 import typer
+from _env import REPO, environment
 
-REPO = Path(__file__).resolve().parents[1]
 # As `make run`, less the daily live scrape (needs a partition and the network) and the benchmark launch.
 DEFAULT_SELECTION = 'not key:"raw/gpu_price_scrape" and not key:"jobs/greenlm_bench_run"'
 
@@ -153,22 +151,7 @@ def main(
         "from_scratch": scratch,
         "rerun_unchanged": rerun,
         "targets": {"from_scratch_wall_s": 60, "from_scratch_peak_rss_mib": 1024, "rerun_wall_s": 15},
-        "hardware": {
-            "cpu": platform.processor() or platform.machine(),
-            "cpu_model": _cpu_model(),
-            "logical_cores": psutil.cpu_count(),
-            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        },
-        "versions": {
-            "python": platform.python_version(),
-            **{
-                p: metadata.version(p)
-                for p in ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas")
-            },
-        },
-        "git_commit": subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip(),
+        **environment(("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas")),
     }
     print(json.dumps(result, indent=2))
     if write:
@@ -176,16 +159,6 @@ def main(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n")
         print(f"written to {out}")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

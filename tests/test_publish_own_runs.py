@@ -7,7 +7,6 @@ error bars, the 7B line, the eager/compiled ratios, ESTIMATE on every CPU row, C
 """
 
 import struct
-import time
 from pathlib import Path
 
 import duckdb
@@ -34,7 +33,6 @@ RUNS = "staging.stg_benchmark_runs__runs"
 # one run per configuration: a configuration measured again is drawn with its latest run (is_current)
 PROTOCOL_GPU = f"FROM {RUNS} WHERE status = 'ok' AND meets_protocol AND is_current AND device = 'cuda'"
 PROTOCOL_GRID = PROTOCOL_GPU + " AND batch_size IN (1, 32, 64)"  # what the charts against model size draw
-DRAW_BUDGET_S = 2.0
 
 
 def chart_data(con: duckdb.DuckDBPyConnection, name: str) -> ChartData:
@@ -93,14 +91,13 @@ def test_own_run_chart_materializes_and_is_on_the_report(platform: dict, name: s
 
 
 @pytest.mark.parametrize("name", sorted(OWN_CHARTS))
-def test_own_run_chart_draws_fast(
+def test_own_run_chart_renders(
     con: duckdb.DuckDBPyConnection, name: str, tmp_path: Path, monkeypatch
 ) -> None:
+    """Each chart renders from staging and the marts (its drawing time is a benchmark: benchmarks/bench_charts.py)."""
     monkeypatch.setenv("GREENLM_CHARTS_DIR", str(tmp_path))
-    started = time.process_time()
     paths, _ = render_chart(CHARTS[name], con)
-    assert time.process_time() - started < DRAW_BUDGET_S
-    assert paths["png"].stat().st_size > 60_000
+    assert paths["png"].stat().st_size > 60_000 and paths["svg"].stat().st_size > 10_000
 
 
 def test_gpu_charts_draw_every_protocol_run_and_nothing_else(con: duckdb.DuckDBPyConnection) -> None:
