@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 import time
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import psutil
 
+from jobs.provenance import cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def host_speed_s() -> float:
@@ -48,3 +42,12 @@ def environment(packages: tuple[str, ...]) -> dict:
             ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True
         ).stdout.strip(),
     }
+
+
+def write_result(kind: str, result: dict) -> Path:
+    """``benchmarks/results/<kind>_<utc date>.json``."""
+    out = REPO / "benchmarks" / "results" / f"{kind}_{datetime.now(UTC):%Y-%m-%d}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {out}")
+    return out

@@ -10,7 +10,6 @@ slowed host every chart gets slower together. Run after ``make run`` (it reads `
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -20,7 +19,7 @@ from typing import Annotated
 
 import duckdb
 import typer
-from _env import REPO, environment
+from _env import environment, write_result
 from rich.console import Console
 from rich.table import Table
 
@@ -85,10 +84,7 @@ def main(
         f"total {result['total_cpu_s']} s CPU; over budget: {result['over_budget'] or 'none'}; load {load[0]:.2f}"
     )
     if write:
-        out = REPO / "benchmarks" / "results" / f"charts_{datetime.now(UTC):%Y-%m-%d}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"written to {out}")
+        write_result("charts", result)
 
 
 if __name__ == "__main__":

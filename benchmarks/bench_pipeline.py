@@ -24,7 +24,7 @@ from typing import Annotated
 
 import psutil
 import typer
-from _env import REPO, environment
+from _env import REPO, environment, write_result
 
 # As `make run`, less the daily live scrape (needs a partition and the network) and the benchmark launch.
 DEFAULT_SELECTION = 'not key:"raw/gpu_price_scrape" and not key:"jobs/greenlm_bench_run"'
@@ -155,10 +155,7 @@ def main(
     }
     print(json.dumps(result, indent=2))
     if write:
-        out = REPO / "benchmarks" / "results" / f"pipeline_{datetime.now(UTC):%Y-%m-%d}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"written to {out}")
+        write_result("pipeline", result)
 
 
 if __name__ == "__main__":
