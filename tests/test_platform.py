@@ -148,3 +148,20 @@ def test_curated_queries_run(con, query: str) -> None:
         clean = df[df.end_of_table == "cleanest"].g_co2e_per_kwh.max()
         dirty = df[df.end_of_table == "dirtiest"].g_co2e_per_kwh.min()
         assert clean < dirty
+
+
+def test_dagster_dev_prepares_the_dbt_project_without_an_activated_venv(tmp_path: Path) -> None:
+    """`.venv/bin/dagster dev` with the venv not on PATH: dagster-dbt's dev-time `dbt parse` runs a bare `dbt`, so
+    the code location puts the venv's dbt on PATH first (it failed to load with "dbt executable not found")."""
+    env = {
+        "PATH": "/usr/bin:/bin",  # no venv here
+        "HOME": str(tmp_path),
+        "DAGSTER_IS_DEV_CLI": "1",  # what `dagster dev` sets: DbtProject.prepare_if_dev() then parses
+        "GREENLM_DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    code = "from greenlm_assets.lib.dbt_project import dbt_project; print(dbt_project.manifest_path)"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    manifest = Path(proc.stdout.strip().splitlines()[-1])
+    assert manifest.is_relative_to(tmp_path / "target") and manifest.exists()

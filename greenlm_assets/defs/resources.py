@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -15,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from greenlm_assets.lib.catalog.leaderboard import leaderboard_client_from_env
-from greenlm_assets.lib.dbt_project import dbt_project
+from greenlm_assets.lib.dbt_project import dbt_executable, dbt_project
 from greenlm_assets.lib.gpu_market.clients import GpuMarketResource
 from greenlm_assets.lib.paths import duckdb_path
 
@@ -56,7 +53,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "dbt": DbtCliResource(
             project_dir=dbt_project,
             # The dbt beside this interpreter, so it works without an activated venv.
-            dbt_executable=shutil.which("dbt") or str(Path(sys.executable).parent / "dbt"),
+            dbt_executable=dbt_executable(),
             global_config_flags=["--no-use-colors"],
         ),
         # Model catalog: shipped leaderboard snapshot, or the live HF dataset when GREENLM_LIVE=1.

@@ -2,6 +2,9 @@
 before a manifest exists."""
 
 import os
+import shutil
+import sys
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
@@ -13,5 +16,16 @@ dbt_project = DbtProject(
     # Separate target folders let several checkouts/sessions parse the project at once without clobbering.
     target_path=os.environ.get("GREENLM_DBT_TARGET_PATH", "target"),
 )
+
+
+def dbt_executable() -> str:
+    """The dbt on PATH, else the one installed beside this interpreter (``.venv/bin/dagster dev`` without an
+    activated venv)."""
+    return shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
+
+
+if shutil.which("dbt") is None and Path(dbt_executable()).exists():
+    # dagster-dbt's dev-time preparation runs a plain `dbt` from PATH (it takes no executable): put ours there.
+    os.environ["PATH"] = os.pathsep.join([str(Path(dbt_executable()).parent), os.environ.get("PATH", "")])
 # Under `dagster dev` this re-parses the project on load; elsewhere `make prepare` has built the manifest.
 dbt_project.prepare_if_dev()

@@ -419,7 +419,8 @@ FIG14 = ChartSpec(
             GROUP BY ALL ORDER BY e.params_b, e.batch_size""",
     },
     deps=GPU_DEPS,
-    provenance=GPU_PROVENANCE + "; ratio = eager / compiled J per token of the same model, batch and precision",
+    provenance=GPU_PROVENANCE
+    + "; ratio = eager / compiled J per token of the same model, batch and precision",
     draw=draw_j_per_token,
     seed_figure="14",
     size_axis=True,
