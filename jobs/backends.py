@@ -247,7 +247,7 @@ def load(
     return Loaded(_hf_generate(model, pad_id, eos_ids, extra), weights, quant, dname, notes, model, extra)
 
 
-def torchao_quantize(model: Any, precision: str) -> str:
+def torchao_quantize(model: Any, precision: str, *, compiled: bool = False) -> str:
     """Weight-only int8 or int4 (group 128) in place with torchao; returns the ``quantization`` label."""
     from torchao.quantization import Int4WeightOnlyConfig, Int8WeightOnlyConfig, quantize_
 
@@ -257,7 +257,7 @@ def torchao_quantize(model: Any, precision: str) -> str:
         # tile-packed = the tinygemm kernel inside torch itself; torchao's default int4 format needs the mslk package
         # ("Requires mslk >= 1.0.0" on the H200 image)
         quantize_(model, Int4WeightOnlyConfig(group_size=128, int4_packing_format="tile_packed_to_4d"))
-    return f"{QUANTIZATION[precision]} (torchao)"
+    return f"{QUANTIZATION[precision]} (torchao{', compiled' if compiled else ''})"
 
 
 def fast_decoder(
@@ -270,7 +270,7 @@ def fast_decoder(
 
     quant = "none"
     if precision in ("int8-weight", "int4-weight"):
-        quant = torchao_quantize(model, precision).replace("(torchao)", "(torchao, compiled)")
+        quant = torchao_quantize(model, precision, compiled=True)
     decoder = StaticGreedyDecoder(
         model, eos_ids, compile_step=True, cuda_graph=(device == "cuda"), grouped_attention=grouped_attention,
         steps_per_graph=steps_per_graph,

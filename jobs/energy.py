@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from jobs.provenance import nvml_index
+
 POWERCAP = Path("/sys/class/powercap")
 
 
@@ -31,8 +33,6 @@ class NvmlMeter:
     def __init__(self, index: int = 0) -> None:
         """``index`` is the CUDA device's (what torch calls ``cuda:index``), mapped to NVML's own numbering."""
         import pynvml
-
-        from jobs.provenance import nvml_index
 
         pynvml.nvmlInit()
         self._nvml = pynvml

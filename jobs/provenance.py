@@ -102,11 +102,12 @@ def gpu_info(index: int = 0) -> dict[str, Any]:
         import pynvml
 
         pynvml.nvmlInit()
-        h = pynvml.nvmlDeviceGetHandleByIndex(nvml_index(index))
+        nvml = nvml_index(index)
+        h = pynvml.nvmlDeviceGetHandleByIndex(nvml)
         name = pynvml.nvmlDeviceGetName(h)
         return {
             "gpu_name": name.decode() if isinstance(name, bytes) else name,
-            "gpu_nvml_index": nvml_index(index),
+            "gpu_nvml_index": nvml,
             "gpu_driver": _s(pynvml.nvmlSystemGetDriverVersion()),
             "gpu_memory_gb": pynvml.nvmlDeviceGetMemoryInfo(h).total / 1e9,
             "gpu_power_limit_w": pynvml.nvmlDeviceGetPowerManagementLimit(h) / 1000,

@@ -18,14 +18,17 @@ dbt_project = DbtProject(
 )
 
 
+_BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
+
+
 def dbt_executable() -> str:
     """The dbt on PATH, else the one installed beside this interpreter (``.venv/bin/dagster dev`` without an
     activated venv)."""
-    return shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
+    return shutil.which("dbt") or str(_BESIDE_PYTHON)
 
 
-if shutil.which("dbt") is None and Path(dbt_executable()).exists():
+if shutil.which("dbt") is None and _BESIDE_PYTHON.exists():
     # dagster-dbt's dev-time preparation runs a plain `dbt` from PATH (it takes no executable): put ours there.
-    os.environ["PATH"] = os.pathsep.join([str(Path(dbt_executable()).parent), os.environ.get("PATH", "")])
+    os.environ["PATH"] = os.pathsep.join([str(_BESIDE_PYTHON.parent), os.environ.get("PATH", "")])
 # Under `dagster dev` this re-parses the project on load; elsewhere `make prepare` has built the manifest.
 dbt_project.prepare_if_dev()

@@ -4,8 +4,9 @@ Every number comes from ``staging.stg_benchmark_runs__runs`` (the harness's rows
 joined to ``marts.fct_inference_efficiency`` for the size class and the roofline and to
 ``marts.fct_co2_per_1k_tokens`` for CO2. Only finished runs that meet the protocol (``status = 'ok'`` and
 ``meets_protocol``: >= 3 windows of >= 5 s) are drawn, one run per configuration (``is_current``: a configuration
-measured again shows its latest run); failed runs and smoke runs are left out, and every footnote says so. GPU charts are gpu scope only (the H200's NVML counter); the CPU rows (energy = CodeCarbon's estimate) appear
-only in the SmolLM-135M table, labelled ESTIMATE, never on a GPU axis.
+measured again shows its latest run); failed runs and smoke runs are left out, and every footnote says so. GPU charts
+are gpu scope only (the H200's NVML counter); the CPU rows (energy = CodeCarbon's estimate) appear only in the
+SmolLM-135M table, labelled ESTIMATE, never on a GPU axis.
 """
 
 import re
@@ -411,12 +412,13 @@ FIG14 = ChartSpec(
         "runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b",
         "gap": f"""
             WITH runs AS ({GRID_RUNS})
-            SELECT e.model_key, e.params_b, e.batch_size, avg(e.j_per_output_token) AS eager_j,
-                avg(c.j_per_output_token) AS compiled_j, avg(e.j_per_output_token) / avg(c.j_per_output_token) AS ratio
+            SELECT e.model_key, e.params_b, e.batch_size, e.j_per_output_token AS eager_j,
+                c.j_per_output_token AS compiled_j, e.j_per_output_token / c.j_per_output_token AS ratio
             FROM runs AS e JOIN runs AS c
                 ON e.model_key = c.model_key AND e.batch_size = c.batch_size AND e.precision = c.precision
+                AND e.new_tokens = c.new_tokens  -- one current run per configuration: one pair, nothing to average
             WHERE e.backend = 'pytorch' AND c.backend = 'pytorch-compile'
-            GROUP BY ALL ORDER BY e.params_b, e.batch_size""",
+            ORDER BY e.params_b, e.batch_size""",
     },
     deps=GPU_DEPS,
     provenance=GPU_PROVENANCE
