@@ -271,3 +271,33 @@ def test_curated_inference_queries(con: duckdb.DuckDBPyConnection) -> None:
     cheapest = con.execute((queries / "cheapest_model_per_quality_point.sql").read_text()).df()
     assert 0 < len(cheapest) <= 20 and cheapest.model_key.is_unique
     assert cheapest.usd_per_1k_tokens_per_quality_point.is_monotonic_increasing
+
+
+def test_run_reproducibility_is_the_spread_of_repeated_runs(con: duckdb.DuckDBPyConnection) -> None:
+    runs = df(
+        con,
+        "SELECT * FROM staging.stg_benchmark_runs__runs WHERE meets_protocol AND tokens_per_s > 0",
+    )
+    runs["comparison_key"] = runs.configuration_key + "|" + runs.backend_notes.fillna("")
+    groups = {k: g for k, g in runs.groupby("comparison_key") if len(g) >= 2}
+    mart = df(con, "SELECT * FROM marts.fct_run_reproducibility").set_index("comparison_key")
+    # the shipped measurements re-ran the H200 grid: dozens of configurations have two runs of one implementation
+    assert set(mart.index) == set(groups) and len(groups) >= 40
+    for key, g in groups.items():
+        row = mart.loc[key]
+        tps = g.tokens_per_s
+        assert (
+            row.n_runs == len(g) and row.min_tokens_per_s == tps.min() and row.max_tokens_per_s == tps.max()
+        )
+        assert row.between_run_cv_tokens_per_s == pytest.approx(tps.std(ddof=1) / tps.mean(), rel=1e-9)
+        expected = np.sqrt((g.tokens_per_s_cv**2 / g.repeats).mean())
+        assert row.expected_between_cv_tokens_per_s == pytest.approx(expected, rel=1e-9)
+        assert row.runs_agree_tokens_per_s == (tps.std(ddof=1) / tps.mean() <= 2 * expected)
+        assert row.max_deviation_tokens_per_s == pytest.approx((tps / tps.mean() - 1).abs().max(), rel=1e-9)
+        assert row.backend_notes == g.backend_notes.iloc[0] or pd.isna(row.backend_notes)
+    # a fast-path run before and after its attention rewrite is two implementations, never one noisy configuration
+    fast = runs[
+        (runs.backend == "pytorch-cudagraph") & (runs.model_key == "llama-3.1-8b") & (runs.batch_size == 64)
+    ]
+    assert fast.configuration_key.nunique() == 1 and fast.backend_notes.nunique() == 2
+    assert not mart.configuration_key.isin(fast.configuration_key).any()

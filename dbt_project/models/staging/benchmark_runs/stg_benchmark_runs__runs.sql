@@ -26,6 +26,7 @@ renamed as (
         precision,
         quantization,
         compute_dtype,
+        backend_notes,
         batch_size,
         new_tokens,
         max_prompt_tokens,
@@ -87,18 +88,27 @@ renamed as (
     from source
 ),
 
--- A configuration measured again (same model, backend, precision, device, batch, token counts, prompts, weights and
--- hardware) keeps every run here; current_run_id names the one marts and charts show: the latest run that meets
--- the protocol, else the latest run. Older runs stay queryable (history, run-to-run spread).
+-- A configuration = same model, backend, precision, device, batch, token counts, prompts, weights and hardware.
+configured as (
+    select
+        *,
+        concat_ws(
+            '|', model_key, backend, precision, device, batch_size, new_tokens, max_prompt_tokens, prompt_set,
+            coalesce(cast(n_prompts as varchar), 'all'), weights, coalesce(gpu_name, cpu_model, 'unknown')
+        ) as configuration_key
+    from renamed
+),
+
+-- A configuration measured again keeps every run here; current_run_id names the one marts and charts show: the
+-- latest run that meets the protocol, else the latest run. Older runs stay queryable (fct_run_reproducibility).
 keyed as (
     select
         *,
         first_value(run_id) over (
-            partition by model_key, backend, precision, device, batch_size, new_tokens, max_prompt_tokens, prompt_set,
-                coalesce(n_prompts, -1), weights, coalesce(gpu_name, cpu_model)
+            partition by configuration_key
             order by meets_protocol desc, cast(timestamp_utc as timestamp) desc, run_id
         ) as current_run_id
-    from renamed
+    from configured
 )
 
 select *, run_id = current_run_id as is_current
