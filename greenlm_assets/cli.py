@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from greenlm_assets.lib.paths import QUERIES_DIR, charts_dir, duckdb_path
-from greenlm_assets.lib.raw_load import _quote
+from greenlm_assets.lib.raw_load import quote_ident
 
 app = typer.Typer(help="GreenLM: inspect the DuckDB file and run the curated queries in sql/queries/.")
 console = Console()
@@ -33,7 +33,7 @@ def summary() -> None:
         for col in ("schema", "table", "kind", "rows"):
             table.add_column(col, justify="right" if col == "rows" else "left")
         for schema, name, kind in rows:
-            n = con.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(name)}").fetchone()[0]
+            n = con.execute(f"SELECT count(*) FROM {quote_ident(schema)}.{quote_ident(name)}").fetchone()[0]
             table.add_row(schema, name, "view" if kind == "VIEW" else "table", f"{n:,}")
     console.print(table)
     charts = sorted(charts_dir().glob("*.png"))

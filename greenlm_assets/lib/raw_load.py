@@ -81,7 +81,8 @@ def contract_checks(table: str) -> list[tuple[str, list[str]]]:
         con.close()
 
 
-def _quote(name: str) -> str:
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, double-quoted: column and table names come from files and configs."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -102,7 +103,7 @@ def validate(df: pd.DataFrame, table: str, source_file: str, key_columns: Sequen
     try:
         con.register("incoming", df)
         for col in columns:
-            q = _quote(col.name)
+            q = quote_ident(col.name)
             if col.not_null:
                 bad = con.execute(
                     f"SELECT {ROW_COLUMN} FROM incoming WHERE {q} IS NULL ORDER BY 1 LIMIT 1"
@@ -140,10 +141,12 @@ def _check_rows(
     """
     checks = contract_checks(table)
     if checks:
-        typed = ", ".join(f"TRY_CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns)
+        typed = ", ".join(
+            f"TRY_CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}" for c in columns
+        )
         for expr, cols in checks:
             bad = con.execute(
-                f"SELECT {ROW_COLUMN}, {', '.join(f'CAST({_quote(c)} AS VARCHAR)' for c in cols)} "
+                f"SELECT {ROW_COLUMN}, {', '.join(f'CAST({quote_ident(c)} AS VARCHAR)' for c in cols)} "
                 f"FROM (SELECT {ROW_COLUMN}, {typed} FROM {rel}) WHERE NOT ({expr}) ORDER BY 1 LIMIT 1"
             ).fetchone()
             if bad:
@@ -152,7 +155,7 @@ def _check_rows(
                     f"{source_file}: row {bad[0]}: field {values} violates CHECK {expr} of raw.{table}"
                 )
     if key_columns:
-        keys = ", ".join(_quote(k) for k in key_columns)
+        keys = ", ".join(quote_ident(k) for k in key_columns)
         dup = con.execute(
             f"SELECT {ROW_COLUMN}, first({ROW_COLUMN}) OVER w, concat_ws(' | ', {keys}) FROM {rel} "
             f"WINDOW w AS (PARTITION BY {keys} ORDER BY {ROW_COLUMN}) QUALIFY row_number() OVER w > 1 "
@@ -194,7 +197,7 @@ def load_raw_table(
     frame["_source_ref"] = source_ref
     frame["_ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
     select = ", ".join(
-        [f"CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns]
+        [f"CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}" for c in columns]
         + ["_source", "_source_ref", "_ingested_at"]
     )
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
@@ -204,10 +207,10 @@ def load_raw_table(
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(
-            f"DELETE FROM raw.{_quote(table)}" + (f" WHERE {replace_where}" if replace_where else ""),
+            f"DELETE FROM raw.{quote_ident(table)}" + (f" WHERE {replace_where}" if replace_where else ""),
             replace_params or [],
         )
-        con.execute(f"INSERT INTO raw.{_quote(table)} BY NAME SELECT {select} FROM incoming_frame")
+        con.execute(f"INSERT INTO raw.{quote_ident(table)} BY NAME SELECT {select} FROM incoming_frame")
         if content_sha256:
             con.execute(
                 "INSERT OR REPLACE INTO raw._ingest_log VALUES (?, ?, ?, ?, ?)",
@@ -259,7 +262,7 @@ def unchanged_rows(
     if not logged:
         return None
     current = con.execute(
-        f"SELECT count(*) FROM raw.{_quote(table)}" + (f" WHERE {where}" if where else "")
+        f"SELECT count(*) FROM raw.{quote_ident(table)}" + (f" WHERE {where}" if where else "")
     ).fetchone()[0]
     return current if current == logged[0] else None
 
@@ -336,12 +339,12 @@ def stage_csv(
         if fh.read(1) not in (b"\n", b"\r"):
             raise RawLoadError(f"{path}: truncated file (does not end with a newline); not loaded")
     con.execute("SET enable_progress_bar = false")
-    renames = ", ".join(f"{_quote(old)} AS {_quote(new)}" for old, new in (rename or {}).items())
+    renames = ", ".join(f"{quote_ident(old)} AS {quote_ident(new)}" for old, new in (rename or {}).items())
     # row_number() OVER () runs as a streaming window over the scan, which keeps the file's record order
     # (tests/test_raw_load_native.py checks the numbers against the file).
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_quote(staged)} AS "
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(staged)} AS "
             f"SELECT row_number() OVER () + 1 AS {ROW_COLUMN}, * {f'RENAME ({renames})' if renames else ''} "
             # The dialect is fixed (RFC 4180) rather than sniffed: a sniffer can read a broken quote as data.
             "FROM read_csv(?, all_varchar = true, header = true, strict_mode = true, "
@@ -350,11 +353,11 @@ def stage_csv(
         )
     except duckdb.Error as exc:
         raise RawLoadError(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from exc
-    columns = [r[0] for r in con.execute(f"DESCRIBE {_quote(staged)}").fetchall()]
+    columns = [r[0] for r in con.execute(f"DESCRIBE {quote_ident(staged)}").fetchall()]
     missing = [c for c in required if c not in columns]
     if missing:
         raise RawLoadError(f"{path}: missing required column(s) {missing}; found {columns[1:13]}")
-    return con.execute(f"SELECT count(*) FROM {_quote(staged)}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {quote_ident(staged)}").fetchone()[0]
 
 
 def validate_staged(
@@ -370,7 +373,7 @@ def validate_staged(
     failing column is looked at again to fetch its value for the message.
     """
     columns = [c for c in contract_columns(table) if c.name not in PROVENANCE_COLUMNS]
-    rel = _quote(staged)
+    rel = quote_ident(staged)
     present = {r[0] for r in con.execute(f"DESCRIBE {rel}").fetchall()}
     if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {rel})").fetchone()[0]:
         raise RawLoadError(f"{source_file}: no data rows (raw.{table} needs at least one)")
@@ -379,7 +382,7 @@ def validate_staged(
         raise RawLoadError(f"{source_file}: missing required column(s) {missing} for raw.{table}")
     probes: list[tuple[str, Column, bool]] = []  # (aggregate, column, is the NOT NULL probe)
     for col in columns:
-        q = _quote(col.name)
+        q = quote_ident(col.name)
         if col.not_null:
             probes.append((f"min({ROW_COLUMN}) FILTER (WHERE {q} IS NULL)", col, True))
         if col.type != "VARCHAR":  # every value casts to VARCHAR: nothing to scan for
@@ -401,9 +404,9 @@ def validate_staged(
             raise RawLoadError(
                 f"{source_file}: row {row}: field '{col.name}' is empty but required by raw.{table}"
             )
-        value = con.execute(f"SELECT {_quote(col.name)} FROM {rel} WHERE {ROW_COLUMN} = ?", [row]).fetchone()[
-            0
-        ]
+        value = con.execute(
+            f"SELECT {quote_ident(col.name)} FROM {rel} WHERE {ROW_COLUMN} = ?", [row]
+        ).fetchone()[0]
         raise RawLoadError(
             f"{source_file}: row {row}: field '{col.name}' = {value!r} is not a valid {col.type}"
         )
@@ -428,7 +431,7 @@ def load_raw_staged(
     """:func:`load_raw_table` for a relation already in ``con``: validate, then one delete+insert transaction."""
     columns = validate_staged(con, staged, table, source_file or source_ref, key_columns)
     select = ", ".join(
-        [f"CAST({_quote(c.name)} AS {c.type}) AS {_quote(c.name)}" for c in columns]
+        [f"CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}" for c in columns]
         + ["? AS _source", "? AS _source_ref", "?::TIMESTAMP AS _ingested_at"]
     )
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -438,11 +441,11 @@ def load_raw_staged(
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(
-            f"DELETE FROM raw.{_quote(table)}" + (f" WHERE {replace_where}" if replace_where else ""),
+            f"DELETE FROM raw.{quote_ident(table)}" + (f" WHERE {replace_where}" if replace_where else ""),
             replace_params or [],
         )
         n = con.execute(
-            f"INSERT INTO raw.{_quote(table)} BY NAME SELECT {select} FROM {_quote(staged)}",
+            f"INSERT INTO raw.{quote_ident(table)} BY NAME SELECT {select} FROM {quote_ident(staged)}",
             [source, source_ref, now],
         ).fetchone()[0]
         if content_sha256:
@@ -489,4 +492,4 @@ def load_raw_csv(
             key_columns=key_columns,
         )
     finally:
-        con.execute(f"DROP TABLE IF EXISTS temp.{_quote(staged)}")
+        con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(staged)}")

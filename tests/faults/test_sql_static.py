@@ -1,6 +1,6 @@
 """Static check: no SQL text is built from data. Every ``.execute()`` / ``.sql()`` / ``.query()`` first argument
 under greenlm_assets/ and jobs/ must be a constant, or be assembled only from identifier-producing expressions:
-quoted identifiers (``_quote``/``_q``), module constants, and the reviewed code-side names listed in ``ALLOWED``
+quoted identifiers (``quote_ident``), module constants, and the reviewed code-side names listed in ``ALLOWED``
 (each with the reason it cannot carry data). Values always travel as bound ``?`` parameters.
 """
 
@@ -16,7 +16,7 @@ from tests.faults.helpers import REPO
 
 SQL_METHODS = {"execute", "executemany", "sql", "query"}
 ALWAYS_OK = [
-    re.compile(r"^_q(uote)?\(.+\)$"),  # a quoted identifier
+    re.compile(r"^quote_ident\(.+\)$"),  # a quoted identifier (raw_load.quote_ident)
     re.compile(r"^[A-Z][A-Z0-9_]*$"),  # a module constant: ROW_COLUMN, QUARANTINE_TABLE, ...
     re.compile(r"^read_ddl\(.+\)$"),  # a DDL contract file from sql/ddl
 ]
@@ -27,8 +27,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     (
         "greenlm_assets/lib/raw_load.py",
         "renames",
-    ): "_quote(old) AS _quote(new) pairs from the reader's code map",
-    ("greenlm_assets/lib/raw_load.py", "rel"): "_quote(staged temp table name chosen by code)",
+    ): "quote_ident(old) AS quote_ident(new) pairs from the reader's code map",
+    ("greenlm_assets/lib/raw_load.py", "rel"): "quote_ident(staged temp table name chosen by code)",
     ("greenlm_assets/lib/raw_load.py", "p"): "TRY_CAST probes of quoted DDL columns and DDL types",
     (
         "greenlm_assets/defs/ingest/open_llm_leaderboard.py",
@@ -65,10 +65,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "predicate written by code; values bound via replace_params",
     ("greenlm_assets/lib/raw_load.py", "select"): "CAST list of quoted DDL column names and DDL types",
     ("greenlm_assets/lib/raw_load.py", "col.type"): "column type read back from the DDL",
-    ("greenlm_assets/lib/raw_load.py", "q"): "_quote(column name)",
+    ("greenlm_assets/lib/raw_load.py", "q"): "quote_ident(column name)",
     ("greenlm_assets/lib/raw_load.py", "typed"): "TRY_CAST list of quoted DDL columns and types",
     ("greenlm_assets/lib/raw_load.py", "expr"): "CHECK expression read back from the DDL",
-    ("greenlm_assets/lib/raw_load.py", "keys"): "_quote(key column) list",
+    ("greenlm_assets/lib/raw_load.py", "keys"): "quote_ident(key column) list",
     ("greenlm_assets/lib/raw_assets.py", "keys"): "key columns of the asset's spec (code)",
     ("greenlm_assets/lib/raw_assets.py", "spec.table"): "raw table name from the spec (code)",
     ("greenlm_assets/lib/raw_assets.py", "k"): "key column of the spec (code)",
@@ -81,9 +81,9 @@ ALLOWED: dict[tuple[str, str], str] = {
         "greenlm_assets/lib/catalog/frames.py",
         "cases",
     ): "Rule conditions (code) and reasons with quotes doubled",
-    ("greenlm_assets/lib/catalog/frames.py", "keys"): "_q(key column) list",
+    ("greenlm_assets/lib/catalog/frames.py", "keys"): "quote_ident(key column) list",
     ("greenlm_assets/lib/catalog/frames.py", "key_columns"): "key column names of the spec (code)",
-    ("greenlm_assets/lib/catalog/frames.py", "key_expr"): "concat of _q(key column)",
+    ("greenlm_assets/lib/catalog/frames.py", "key_expr"): "concat of quote_ident(key column)",
     ("greenlm_assets/lib/catalog/frames.py", "row_expr"): "TRY_CAST of ROW_COLUMN / source_row",
     (
         "greenlm_assets/lib/catalog/loading.py",
@@ -95,8 +95,14 @@ ALLOWED: dict[tuple[str, str], str] = {
         "greenlm_assets/lib/catalog/leaderboard.py",
         "selects",
     ): "HF_V2_COLUMNS / HF_V2_EVAL_NAMES constants (code)",
-    ("greenlm_assets/lib/catalog/third_party.py", "selects"): "_q(LLM-Perf column) AS constant names",
-    ("greenlm_assets/lib/catalog/third_party.py", "quant"): "json_object of _lit(key), _q(column) pairs",
+    (
+        "greenlm_assets/lib/catalog/third_party.py",
+        "selects",
+    ): "quote_ident(LLM-Perf column) AS constant names",
+    (
+        "greenlm_assets/lib/catalog/third_party.py",
+        "quant",
+    ): "json_object of _lit(key), quote_ident(column) pairs",
     ("greenlm_assets/lib/catalog/bench.py", "n"): "int row count (benchmark generator)",
     ("greenlm_assets/lib/catalog/bench.py", "m"): "int row count (benchmark generator)",
     ("greenlm_assets/lib/catalog/bench.py", "out"): "temp file path chosen by the benchmark (code)",
@@ -173,7 +179,7 @@ def test_the_check_catches_data_in_sql() -> None:
     """The checker itself: an f-string with a data value is caught, quoted identifiers and constants are not."""
     snippet = ast.parse(
         "con.execute(f\"SELECT * FROM t WHERE name = '{name}'\")\n"
-        'con.execute(f"SELECT {_quote(col)} FROM {TABLE}")\n'
+        'con.execute(f"SELECT {quote_ident(col)} FROM {TABLE}")\n'
         'con.execute("SELECT ? ", [name])\n'
     )
     calls = [

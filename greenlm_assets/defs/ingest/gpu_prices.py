@@ -29,7 +29,7 @@ from greenlm_assets.lib.gpu_market.names import normalise_gpu_name
 from greenlm_assets.lib.gpu_market.observations import finalise, unknown_names
 from greenlm_assets.lib.gpu_market.parsers import ProviderParseError
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
-from greenlm_assets.lib.raw_load import RawLoadError, _quote, load_raw_table, read_ddl, unchanged_rows
+from greenlm_assets.lib.raw_load import RawLoadError, load_raw_table, quote_ident, read_ddl, unchanged_rows
 from greenlm_assets.lib.sources import source_ref_for
 
 TABLE = "gpu_price_observations"
@@ -70,9 +70,9 @@ def _loaded(
     con: duckdb.DuckDBPyConnection, table: str, columns: str, where: str = "true"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The columns the metadata and checks need, and a preview, read back from the table (loaded or kept)."""
-    rows = con.execute(f"SELECT {columns} FROM raw.{_quote(table)} WHERE {where}").df()
+    rows = con.execute(f"SELECT {columns} FROM raw.{quote_ident(table)} WHERE {where}").df()
     preview = con.execute(
-        f"SELECT * EXCLUDE (_source_ref) FROM raw.{_quote(table)} WHERE {where} LIMIT 5"
+        f"SELECT * EXCLUDE (_source_ref) FROM raw.{quote_ident(table)} WHERE {where} LIMIT 5"
     ).df()
     return rows, preview
 

@@ -16,6 +16,7 @@ from pydantic import Field
 from greenlm_assets.lib.dbt_project import dbt_project
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL
+from greenlm_assets.lib.raw_load import quote_ident
 
 BUILD_LOG_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;
@@ -49,10 +50,6 @@ class DbtBuildConfig(dg.Config):
     force: bool = Field(default=False, description="Run dbt even when nothing it reads has changed.")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def dbt_source_tables() -> list[str] | None:
     """The raw tables dbt reads (its sources in the manifest); None when there is no manifest to read."""
     try:
@@ -82,7 +79,7 @@ def build_inputs_fingerprint(con: duckdb.DuckDBPyConnection, tables_read: list[s
         cols = "COLUMNS(* EXCLUDE (_ingested_at))" if has_ingested_at else "COLUMNS(*)"
         # Order-independent content summary: row count and, per column, the sum of value hashes.
         summary = con.execute(
-            f"SELECT count(*), sum(hash({cols})::HUGEINT) FROM raw.{_quote(name)}"
+            f"SELECT count(*), sum(hash({cols})::HUGEINT) FROM raw.{quote_ident(name)}"
         ).fetchone()
         digest.update(repr((name, summary)).encode())
     for entry in PROJECT_INPUTS:

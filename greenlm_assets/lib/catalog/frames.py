@@ -13,13 +13,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError
+from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, quote_ident
 
 QUARANTINE_TABLE = "catalog_quarantine"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def relation_to_frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
@@ -86,29 +82,31 @@ def judge(
     raw.catalog_quarantine's shape). Only ``_row``, the keys and the rule columns are scanned for the verdict, so a
     million clean rows cost one narrow window, not a copy of every column.
     """
-    keys = ", ".join(_q(k) for k in key_columns)
-    columns = [r[0] for r in con.execute(f"DESCRIBE {_q(staged)}").fetchall()]
+    keys = ", ".join(quote_ident(k) for k in key_columns)
+    columns = [r[0] for r in con.execute(f"DESCRIBE {quote_ident(staged)}").fetchall()]
     row_expr = f"TRY_CAST({ROW_COLUMN} AS BIGINT)"
     if "source_row" in columns:
         row_expr = f"coalesce({row_expr}, TRY_CAST(source_row AS BIGINT))"
     cases = " ".join(f"WHEN {r.condition} THEN '{r.reason.replace(chr(39), chr(39) * 2)}'" for r in rules)
-    key_expr = "concat_ws(' | ', " + ", ".join(f"CAST({_q(k)} AS VARCHAR)" for k in key_columns) + ")"
+    key_expr = (
+        "concat_ws(' | ', " + ", ".join(f"CAST({quote_ident(k)} AS VARCHAR)" for k in key_columns) + ")"
+    )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {_q(judged)} AS
+        f"""CREATE OR REPLACE TEMP TABLE {quote_ident(judged)} AS
         SELECT {ROW_COLUMN}, _reason FROM (
             SELECT {ROW_COLUMN}, CASE {cases}
                 WHEN row_number() OVER (PARTITION BY {keys} ORDER BY {row_expr}, {ROW_COLUMN}) > 1
                     THEN 'duplicate key ({", ".join(key_columns)})'
                 END AS _reason
-            FROM {_q(staged)})
+            FROM {quote_ident(staged)})
         WHERE _reason IS NOT NULL"""
     )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {_q(judged + "_q")} AS
+        f"""CREATE OR REPLACE TEMP TABLE {quote_ident(judged + "_q")} AS
         SELECT ? AS table_name, {row_expr} AS source_row, {key_expr} AS record_key,
                _reason AS reason, CAST(to_json(j) AS VARCHAR) AS record_json, {ROW_COLUMN}
-        FROM (SELECT s.*, r._reason FROM {_q(staged)} AS s JOIN {_q(judged)} AS r USING ({ROW_COLUMN})) AS j
+        FROM (SELECT s.*, r._reason FROM {quote_ident(staged)} AS s JOIN {quote_ident(judged)} AS r USING ({ROW_COLUMN})) AS j
         ORDER BY {ROW_COLUMN}""",
         [table],
     )
-    return con.execute(f"SELECT count(*) FROM {_q(judged + '_q')}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {quote_ident(judged + '_q')}").fetchone()[0]

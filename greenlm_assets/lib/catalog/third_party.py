@@ -16,7 +16,7 @@ import pandas as pd
 
 from greenlm_assets.lib.catalog.frames import read_csv_fast, relation_to_frame
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, snake
+from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, quote_ident, snake
 
 LLM_PERF_DIR = "llm_perf_leaderboard"
 ML_ENERGY_DIR = "ml_energy"
@@ -76,10 +76,6 @@ LLM_PERF_UNITS = {
 }
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _lit(text: str) -> str:
     """A SQL string literal: the JSON keys come from the file's header, which is data."""
     return "'" + text.replace("'", "''") + "'"
@@ -102,16 +98,17 @@ def read_llm_perf_file(path: Path) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         con.register("perf", df)
-        selects = [f"{_q(src)} AS {dst}" for src, dst in LLM_PERF_REQUIRED.items()]
+        selects = [f"{quote_ident(src)} AS {dst}" for src, dst in LLM_PERF_REQUIRED.items()]
         selects += [
-            f"{_q(src) if src in df.columns else 'CAST(NULL AS VARCHAR)'} AS {dst}"
+            f"{quote_ident(src) if src in df.columns else 'CAST(NULL AS VARCHAR)'} AS {dst}"
             for src, dst in LLM_PERF_OPTIONAL.items()
         ]
         # The scheme's settings (bits, load_in_4bit, quant_type, ...) as one JSON object of source strings.
         quant = (
             "CAST(json_object("
             + ", ".join(
-                f"{_lit(c.removeprefix('config.backend.quantization_config.'))}, {_q(c)}" for c in quant_cols
+                f"{_lit(c.removeprefix('config.backend.quantization_config.'))}, {quote_ident(c)}"
+                for c in quant_cols
             )
             + ") AS VARCHAR)"
             if quant_cols
