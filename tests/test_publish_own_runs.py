@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
@@ -28,6 +29,7 @@ OWN_CHARTS = {
     "own_runs_smollm_135m_study": None,
     "own_runs_codecarbon_vs_counter": None,
     "own_runs_batch_sweep": None,
+    "own_runs_run_to_run": None,
 }
 RUNS = "staging.stg_benchmark_runs__runs"
 # one run per configuration: a configuration measured again is drawn with its latest run (is_current)
@@ -243,4 +245,27 @@ def test_codecarbon_chart_uses_the_harness_counter_total(con: duckdb.DuckDBPyCon
     diagonal = [line for line in ax.get_lines() if line.get_label().startswith("y = x")]
     assert len(diagonal) == 1 and np.allclose(diagonal[0].get_xdata(), diagonal[0].get_ydata())
     assert sum(len(c.get_offsets()) for c in ax.collections) == 2 * len(runs)  # GPU part and machine total
+    fig.clf()
+
+
+def test_run_to_run_chart_draws_every_repeated_gpu_configuration(con: duckdb.DuckDBPyConnection) -> None:
+    """One point per repeated configuration on both panels; the title's agreement count and the medians are the mart's."""
+    data = chart_data(con, "own_runs_run_to_run")
+    mart = con.execute("SELECT * FROM marts.fct_run_reproducibility WHERE device = 'cuda'").df()
+    configs = data["configs"]
+    assert len(configs) == len(mart) >= 40
+    fig = CHARTS["own_runs_run_to_run"].draw(data)
+    left, right = fig.axes
+    assert left.get_xscale() == "log" and left.get_yscale() == "log"
+    for ax in (left, right):  # scatter points only (the medians are line collections)
+        assert sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)) == len(mart)
+    assert left.get_title().startswith(f"{len(mart)} configurations") and (
+        f"{int(mart.runs_agree_tokens_per_s.sum())} agree" in left.get_title()
+    )
+    limits = {line.get_label().split(":")[0]: line for line in left.get_lines()}
+    assert np.allclose(limits["y = 2x"].get_ydata(), 2 * limits["y = 2x"].get_xdata())
+    medians = [t.get_text() for t in right.texts]
+    for backend, group in mart.groupby("backend"):
+        median = 100 * group.max_deviation_tokens_per_s.median()
+        assert any(t.startswith(f"median ±{median:.1f} %") for t in medians), (backend, medians)
     fig.clf()
