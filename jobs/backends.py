@@ -216,11 +216,7 @@ def load(
         )
         return Loaded(decoder, weights, quant, dname, notes, model, {})
     elif backend == "quanto":
-        from optimum.quanto import freeze, qint4, qint8, quantize
-
-        quantize(model, weights=qint8 if precision == "int8-weight" else qint4)
-        freeze(model)
-        quant = f"{QUANTIZATION[precision]} (optimum-quanto)"
+        quant = quanto_quantize(model, precision)
         extra["disable_compile"] = True
         if precision == "int4-weight":
             # quanto 0.2.7's packed int4 weights fail under torch.inference_mode ("Cannot set version_counter for
@@ -245,6 +241,30 @@ def load(
         quant = torchao_quantize(model, precision)
         extra["disable_compile"] = True
     return Loaded(_hf_generate(model, pad_id, eos_ids, extra), weights, quant, dname, notes, model, extra)
+
+
+def quanto_quantize(model: Any, precision: str) -> str:
+    """Weight-only int8 or int4 in place with optimum-quanto; returns the ``quantization`` label.
+
+    quanto 0.2.7's int4 linear (tinygemm, bf16) reshapes its input and hands the view to torch's int4 matmul, which
+    refuses a non-contiguous one: at batch > 1 the language-model head gets ``hidden_states[:, -1:, :]`` after the
+    prefill, a strided view, and the run fails ("Expected A.is_contiguous()" on CUDA, "expect A to be contiguous"
+    on CPU). A pre-hook hands every quantized linear a contiguous input: the same numbers, no copy when it already
+    is one.
+    """
+    from optimum.quanto import freeze, qint4, qint8, quantize
+    from optimum.quanto.nn import QLinear
+
+    quantize(model, weights=qint8 if precision == "int8-weight" else qint4)
+    freeze(model)
+    for module in model.modules():
+        if isinstance(module, QLinear):
+            module.register_forward_pre_hook(_contiguous_input)
+    return f"{QUANTIZATION[precision]} (optimum-quanto)"
+
+
+def _contiguous_input(_module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (args[0].contiguous(), *args[1:])
 
 
 def torchao_quantize(model: Any, precision: str, *, compiled: bool = False) -> str:

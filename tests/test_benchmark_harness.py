@@ -242,3 +242,48 @@ def test_nvml_index_follows_cuda_visible_devices(monkeypatch: pytest.MonkeyPatch
     assert (nvml_index(0), nvml_index(1)) == (3, 2)
     with pytest.raises(ValueError, match="CUDA device 2 is not visible: CUDA_VISIBLE_DEVICES=3,2"):
         nvml_index(2)
+
+
+def test_quanto_int4_generates_at_batch_above_one() -> None:
+    """quanto's int4 linear needs a contiguous input; at batch > 1 the LM head gets a strided view after the prefill.
+
+    The H200 runs at batch 32 failed there (status=failed rows in data/measurements). On CPU quanto picks the same
+    tinygemm int4 kernel for bf16 layers whose width is a multiple of the 128 group (SmolLM-135M's 576 is not), and
+    that kernel refuses the same view: a small Llama (transformers' real code, random weights) reproduces it.
+    """
+    import torch
+    from optimum.quanto import freeze, qint4, quantize
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from jobs.backends import quanto_quantize
+
+    config = LlamaConfig(
+        hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+        vocab_size=1024, tie_word_embeddings=False,
+    )  # fmt: skip
+
+    def model() -> LlamaForCausalLM:
+        torch.manual_seed(0)
+        return LlamaForCausalLM(config).to(torch.bfloat16).eval()
+
+    torch.manual_seed(1)
+    ids = torch.randint(5, 1000, (2, 12))
+    mask = torch.ones_like(ids)
+    mask[1, :4] = 0  # left padding, as the harness batches prompts
+    gen = {"max_new_tokens": 2, "min_new_tokens": 2, "do_sample": False, "pad_token_id": 0}
+    last = torch.randn(2, 12, 256, dtype=torch.bfloat16)[:, -1:, :]  # what the head sees after the prefill
+    assert not last.is_contiguous()
+
+    plain = model()
+    quantize(plain, weights=qint4)
+    freeze(plain)
+    assert type(plain.lm_head.weight).__name__ == "TinyGemmWeightQBitsTensor"
+    with torch.no_grad(), pytest.raises(RuntimeError, match="contiguous"):
+        plain.generate(input_ids=ids, attention_mask=mask, **gen)
+
+    fixed = model()  # same seed: the same weights
+    assert quanto_quantize(fixed, "int4-weight").endswith("(optimum-quanto)")
+    with torch.no_grad():
+        assert fixed.generate(input_ids=ids, attention_mask=mask, **gen).shape == (2, 14)
+        # the hook only makes the input contiguous: the head's numbers are the plain head's on a contiguous copy
+        assert torch.equal(fixed.lm_head(last), plain.lm_head(last.contiguous()))
