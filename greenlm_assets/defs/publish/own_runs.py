@@ -731,6 +731,9 @@ own_runs_codecarbon_vs_counter = chart_asset(CODECARBON)
 # --- run to run: how far repeated runs of one configuration land apart ----------------------------------------------
 
 
+FLOOR_PCT = 0.01  # a zero spread cannot sit on a log axis: drawn at 0.01 % (the axis label says so)
+
+
 def draw_run_to_run(data: ChartData) -> Figure:
     df = data["configs"]
     fig, axes = new_figure_grid(1, 2, figsize=(11.5, 6.6))
@@ -739,24 +742,23 @@ def draw_run_to_run(data: ChartData) -> Figure:
         sub = df[df["backend"] == backend]
         if sub.empty:
             continue
-        for batch, marker in ((1, "o"), (32, "s")):
-            pts = sub[sub["batch_size"] == batch] if batch == 1 else sub[sub["batch_size"] != 1]
+        for single, marker in ((True, "o"), (False, "s")):
+            pts = sub[(sub["batch_size"] == 1) == single]
             if pts.empty:
                 continue
             ax.scatter(
-                100 * pts["expected_between_cv_tokens_per_s"],
-                np.maximum(100 * pts["between_run_cv_tokens_per_s"], 0.01),
+                np.maximum(100 * pts["expected_between_cv_tokens_per_s"], FLOOR_PCT),
+                np.maximum(100 * pts["between_run_cv_tokens_per_s"], FLOOR_PCT),
                 marker=marker,
                 s=28,
                 color=BACKEND_COLORS[backend],
                 alpha=0.85,
                 zorder=3,
-                label=f"{BACKEND_NAMES[backend]}, batch {'1' if batch == 1 else '> 1'}",
+                label=f"{BACKEND_NAMES[backend]}, batch {'1' if single else '> 1'}",
             )
-    # Zero spread cannot sit on a log axis: it is drawn at 0.01 % (the axis label says so).
-    expected = 100 * df["expected_between_cv_tokens_per_s"]
+    expected = np.maximum(100 * df["expected_between_cv_tokens_per_s"], FLOOR_PCT)
     hi = float(100 * df[["between_run_cv_tokens_per_s", "expected_between_cv_tokens_per_s"]].max().max())
-    line = np.array([float(expected.min()) * 0.5, hi * 1.5])
+    line = np.array([float(expected.min()) * 0.5, max(hi, 1.0) * 1.5])
     ax.plot(
         line, line, color="black", lw=1, ls=":", label="y = x: runs differ as much as their windows predict"
     )
@@ -764,11 +766,11 @@ def draw_run_to_run(data: ChartData) -> Figure:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(line[0], line[1])
-    ax.set_ylim(0.01, hi * 3)
+    ax.set_ylim(FLOOR_PCT * 0.7, max(hi, 1.0) * 3)
     log_ticks_125(ax.xaxis)
     log_ticks_125(ax.yaxis)
     ax.set_xlabel("Spread the windows predict, % (sqrt(mean(window CV² / windows)), log)")
-    ax.set_ylabel("Spread between runs, % (CV of the runs' tokens/s, log; 0 at 0.01)")
+    ax.set_ylabel("Spread between runs, % (CV of the runs' tokens/s, log; 0 drawn at 0.01)")
     agree = int(df["runs_agree_tokens_per_s"].sum())
     ax.set_title(f"{len(df)} configurations run twice or more; {agree} agree with their windows", fontsize=9)
     ax.legend(
