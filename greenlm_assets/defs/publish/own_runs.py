@@ -773,9 +773,8 @@ def draw_run_to_run(data: ChartData) -> Figure:
     ax.set_ylabel("Spread between runs, % (CV of the runs' tokens/s, log; 0 drawn at 0.01)")
     agree = int(df["runs_agree_tokens_per_s"].sum())
     ax.set_title(f"{len(df)} configurations run twice or more; {agree} agree with their windows", fontsize=9)
-    ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7
-    )  # below: the points fill the axes
+    # Below the axes: the points fill them.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7)
     ax = axes[1]
     present = [b for b in BACKEND_ORDER if (df["backend"] == b).any()]
     for i, backend in enumerate(present):
