@@ -460,7 +460,7 @@ def test_bad_input(
     shutil.copy(baselines(case.table), db)
     before = table_state(db, case.table)
     assert before.rows > 0
-    quarantine_before = table_state(db, "catalog_quarantine", f"table_name = '{case.table}'")
+    quarantine_before = table_state(db, "catalog_quarantine", "table_name = ?", [case.table])
     # Duplicates the load introduced (the FSDL source itself repeats a few identical price rows).
     dupes_before = duplicate_rows(db, case.table, keys)
 
@@ -490,7 +490,7 @@ def test_bad_input(
         assert str(snaps / case.file) in message if case.file else True, message
         assert all(s in message for s in case.says), message
         assert after == before  # byte-for-byte: not even the load timestamps moved
-        assert table_state(db, "catalog_quarantine", f"table_name = '{case.table}'") == quarantine_before
+        assert table_state(db, "catalog_quarantine", "table_name = ?", [case.table]) == quarantine_before
         return
     assert result.success
     assert before.rows_lost_to(after) == 0
