@@ -68,7 +68,8 @@ def _scraped(db: Path) -> dict[tuple[str, str], int]:
 def test_snapshot_assets_land_the_shipped_observations(db: Path) -> None:
     result = _run(SNAPSHOT_ASSETS, db)
     assert result.success
-    assert all(e.passed for e in result.get_asset_check_evaluations())
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(e.passed for e in checks)
     by_source = dict(_q(db, "SELECT price_source, count(*) FROM raw.gpu_price_observations GROUP BY ALL"))
     # ewyluda excerpt rows; PrimeIntellect snapshots x providers; FSDL rows (+ a spot row where listed)
     assert by_source == {
