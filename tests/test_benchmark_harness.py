@@ -50,21 +50,22 @@ class _PowerCounter:
 
 
 def test_window_repeats_the_workload_until_min_duration() -> None:
+    now = [0.0]  # the window's clock: each call of the workload takes exactly 40 ms of it
     calls = []
 
     def unit() -> acc.Unit:
-        time.sleep(0.04)
+        now[0] += 0.04
         calls.append(1)
         return acc.Unit(tokens_out=4, tokens_in=10, prefill_s=0.01)
 
-    w = acc.run_window(unit, 0.25, _PowerCounter(100.0).read_j)
-    assert w.window_s >= 0.25
-    assert w.n_calls == len(calls) >= 6  # 0.25 s / 0.04 s per call
-    assert w.tokens_out == 4 * w.n_calls and w.tokens_in == 10 * w.n_calls
-    assert w.energy_j == pytest.approx(100.0 * w.window_s, rel=0.05)
-    assert w.prefill_s == pytest.approx(0.01 * w.n_calls)
+    w = acc.run_window(unit, 0.25, lambda: 100.0 * now[0], clock=lambda: now[0])  # a 100 W counter
+    assert w.n_calls == len(calls) == 7  # 6 calls last 0.24 s < 0.25 s; the 7th ends the window at 0.28 s
+    assert w.window_s == pytest.approx(0.28)
+    assert w.tokens_out == 4 * 7 and w.tokens_in == 10 * 7
+    assert w.energy_j == pytest.approx(100.0 * 0.28)
+    assert w.prefill_s == pytest.approx(0.01 * 7)
     # a workload longer than the minimum still makes exactly one call
-    assert acc.run_window(unit, 0.0, lambda: None).n_calls == 1
+    assert acc.run_window(unit, 0.0, lambda: None, clock=lambda: now[0]).n_calls == 1
 
 
 def test_idle_power_and_net_energy() -> None:
@@ -183,7 +184,7 @@ def test_tiny_real_cpu_run_through_the_cli(tmp_path: Path) -> None:
         calls = r["calls_per_window"] * r["repeats"]
         assert r["tokens_out_total"] == pytest.approx(3 * r["batch_size"] * calls)
         assert r["tokens_in_total"] == pytest.approx(16 * r["batch_size"] * calls)
-        assert all(w >= 0.3 for w in r["windows_s"])
+        assert len(r["windows_s"]) == r["repeats"] == 2 and all(w >= 0.3 for w in r["windows_s"])
         assert r["tokens_per_s"] > 0 and r["tokens_per_s_cv"] >= 0 and r["ttft_s"] > 0
         # RAPL when readable, else no energy at all here (CodeCarbon, the estimate, is switched off in this run)
         assert (r["energy_source"], r["cpu_energy_source"]) in {("none", "estimate"), ("rapl", "rapl")}

@@ -23,7 +23,8 @@ from greenlm_assets.defs.ingest.gpu_prices import (
 )
 from greenlm_assets.defs.resources import GreenLMDuckDBResource
 from greenlm_assets.lib.gpu_market.clients import GpuMarketResource, SnapshotClient
-from tests.test_gpu_market_clients import FIXTURES, ProviderServer
+from tests.fixtures.recorded_http import GPU as FIXTURES
+from tests.fixtures.recorded_http import Fault, RecordedServer
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
 SNAPSHOT_ASSETS = [gpu_specs, gpu_price_observations, gpu_purchase_prices, gpu_name_map]
@@ -35,12 +36,9 @@ def db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def server() -> Iterator[ProviderServer]:
-    s = ProviderServer()
-    s.thread.start()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
+def server() -> Iterator[RecordedServer]:
+    with RecordedServer() as s:
+        yield s
 
 
 def _run(
@@ -70,7 +68,8 @@ def _scraped(db: Path) -> dict[tuple[str, str], int]:
 def test_snapshot_assets_land_the_shipped_observations(db: Path) -> None:
     result = _run(SNAPSHOT_ASSETS, db)
     assert result.success
-    assert all(e.passed for e in result.get_asset_check_evaluations())
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(e.passed for e in checks)
     by_source = dict(_q(db, "SELECT price_source, count(*) FROM raw.gpu_price_observations GROUP BY ALL"))
     # ewyluda excerpt rows; PrimeIntellect snapshots x providers; FSDL rows (+ a spot row where listed)
     assert by_source == {
@@ -94,10 +93,10 @@ def test_snapshot_assets_land_the_shipped_observations(db: Path) -> None:
     assert _scraped(db) == {("2026-01-02", "lambda"): 15}
 
 
-def test_daily_scrape_keeps_earlier_days_and_failed_providers_rows(db: Path, server: ProviderServer) -> None:
+def test_daily_scrape_keeps_earlier_days_and_failed_providers_rows(db: Path, server: RecordedServer) -> None:
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)
-    market = server.resource()
+    market = server.gpu_market()
     first = _run([gpu_price_scrape], db, market, partition_key=today.isoformat())
     assert first.success
     t = today.isoformat()
@@ -109,8 +108,9 @@ def test_daily_scrape_keeps_earlier_days_and_failed_providers_rows(db: Path, ser
     expected[(yesterday.isoformat(), "azure")] = 33
 
     # Azure answers 500 on every attempt and Lambda changed its page: both fail, the others land again.
-    server.fail["azure"] = [500] * 10
-    server.body["lambda"] = (FIXTURES / "lambda_pricing.html").read_text().replace("data-plan=", "data-sku=")
+    server.script["azure"] = [Fault("status", 500)] * 10
+    changed = (FIXTURES / "lambda_pricing.html").read_text().replace("data-plan=", "data-sku=")
+    server.script["lambda"] = [Fault("body", body=changed.encode())] * 10
     second = _run([gpu_price_scrape], db, market, partition_key=t)
     assert second.success
     status = (
@@ -135,20 +135,20 @@ def test_daily_scrape_keeps_earlier_days_and_failed_providers_rows(db: Path, ser
 
     # Every provider failing fails the run and still erases nothing.
     for p in ("runpod", "azure", "aws", "vast", "lambda"):
-        server.fail[p] = [503] * 10
+        server.script[p] = [Fault("status", 503)] * 10
     third = _run([gpu_price_scrape], db, market, partition_key=t)
     assert not third.success
     assert _scraped(db) == expected
 
 
-def test_scrape_refuses_offline_mode_and_other_days(db: Path, server: ProviderServer, monkeypatch) -> None:
+def test_scrape_refuses_offline_mode_and_other_days(db: Path, server: RecordedServer, monkeypatch) -> None:
     monkeypatch.delenv("GREENLM_LIVE", raising=False)
     today = datetime.now(UTC).date()
     offline = _run([gpu_price_scrape], db, GpuMarketResource(), partition_key=today.isoformat())
     assert not offline.success
     assert "GREENLM_LIVE" in str(offline.all_events)
     past = _run(
-        [gpu_price_scrape], db, server.resource(), partition_key=(today - timedelta(days=3)).isoformat()
+        [gpu_price_scrape], db, server.gpu_market(), partition_key=(today - timedelta(days=3)).isoformat()
     )
     assert not past.success
     assert "cannot be scraped for another day" in str(past.all_events)

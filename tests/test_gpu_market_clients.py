@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
 
 import httpx
 import pytest
@@ -15,110 +10,22 @@ import pytest
 from greenlm_assets.lib.gpu_market.clients import PROVIDERS, GpuMarketResource, SnapshotClient
 from greenlm_assets.lib.gpu_market.observations import finalise
 from greenlm_assets.lib.gpu_market.parsers import ProviderParseError, parse_lambda
-
-FIXTURES = Path(__file__).parent / "fixtures" / "gpu_market"
-AWS_PREFIX = "/pricing/2.0/meteredUnitMaps/ec2/USD/current/ec2-ondemand-without-sec-sel/"
-AWS_FILES = {
-    "US East (N. Virginia)": "aws_ec2_ondemand_us_east_1.json",
-    "US West (Oregon)": "aws_ec2_ondemand_us_west_2.json",
-}
-
-
-class ProviderServer:
-    """Serves the recorded responses; ``fail[route]`` queues HTTP statuses, ``body[route]`` replaces a body."""
-
-    def __init__(self) -> None:
-        self.fail: dict[str, list[int]] = {}
-        self.body: dict[str, str] = {}
-        self.requests: list[tuple[str, str, str]] = []  # (route, path, user-agent)
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:  # keep pytest output clean
-                pass
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self._serve()
-
-            def _serve(self) -> None:
-                route, status, text, ctype = server.respond(self.command, self.path)
-                server.requests.append((route, self.path, self.headers.get("User-Agent", "")))
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def respond(self, method: str, raw_path: str) -> tuple[str, int, str, str]:
-        url = urlparse(raw_path)
-        path, query = unquote(url.path), parse_qs(url.query)
-        if method == "POST" and path == "/graphql":
-            route, text = "runpod", (FIXTURES / "runpod_gpuTypes.json").read_text()
-        elif path == "/api/retail/prices":
-            page = 2 if query.get("$skip") == ["5"] else 1
-            route = "azure"
-            text = (
-                (FIXTURES / f"azure_retail_prices_page{page}.json")
-                .read_text()
-                .replace("{base_url}", self.url)
-            )
-        elif path.startswith(AWS_PREFIX):
-            location = path[len(AWS_PREFIX) :].split("/")[0]
-            route, text = "aws", (FIXTURES / AWS_FILES[location]).read_text()
-        elif path == "/api/v0/bundles/":
-            q = json.loads(query["q"][0])
-            route = "vast"
-            wanted = q["gpu_name"]["eq"]
-            text = (
-                (FIXTURES / "vast_bundles_h100_sxm.json").read_text()
-                if wanted == "H100 SXM"
-                else '{"offers": []}'
-            )
-        elif path == "/pricing":
-            route, text = "lambda", (FIXTURES / "lambda_pricing.html").read_text()
-        else:
-            return "unknown", 404, "not found", "text/plain"
-        if self.fail.get(route):
-            return route, self.fail[route].pop(0), '{"error": "injected"}', "application/json"
-        text = self.body.get(route, text)
-        return route, 200, text, "text/html" if route == "lambda" else "application/json"
-
-    def resource(self, **overrides: object) -> GpuMarketResource:
-        config: dict = {
-            "live": True,
-            "base_urls": {p: self.url for p in PROVIDERS},
-            "backoff_s": 0.01,
-            "max_attempts": 3,
-            "timeout_s": 5.0,
-            "vast_gpu_names": ["H100 SXM", "L4"],
-        }
-        return GpuMarketResource(**{**config, **overrides})
+from tests.fixtures.recorded_http import GPU as FIXTURES
+from tests.fixtures.recorded_http import Fault, RecordedServer
 
 
 @pytest.fixture()
-def server() -> Iterator[ProviderServer]:
-    s = ProviderServer()
-    s.thread.start()
-    yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
+def server() -> Iterator[RecordedServer]:
+    with RecordedServer() as s:
+        yield s
 
 
-def _fetch(server: ProviderServer, provider: str, **overrides: object) -> list[dict]:
-    (client,) = server.resource(providers=[provider], **overrides).clients()
+def _fetch(server: RecordedServer, provider: str, **overrides: object) -> list[dict]:
+    (client,) = server.gpu_market(providers=[provider], **overrides).clients()
     return client.fetch()
 
 
-def test_runpod_graphql_gpu_types(server: ProviderServer) -> None:
+def test_runpod_graphql_gpu_types(server: RecordedServer) -> None:
     df = finalise(_fetch(server, "runpod"))
     assert len(df) == 2 * 48  # secure + community price per GPU type in the recording
     h100 = df[(df.gpu_name_raw == "NVIDIA H100 80GB HBM3") & (df.segment == "neocloud")].iloc[0]
@@ -130,12 +37,12 @@ def test_runpod_graphql_gpu_types(server: ProviderServer) -> None:
     assert "<= 0" in zero.quarantine_reason
     # MIG slices and the placeholder "unknown" type are kept with no gpu_key, not dropped.
     assert df.gpu_key.isna().sum() == 2 * 3
-    assert server.requests[0][2].startswith("GreenLM-gpu-market/")
+    assert server.user_agents("runpod")[0].startswith("GreenLM-gpu-market/")
 
 
-def test_azure_retail_prices_follows_next_page_link(server: ProviderServer) -> None:
+def test_azure_retail_prices_follows_next_page_link(server: RecordedServer) -> None:
     rows = _fetch(server, "azure")
-    assert [r for r in server.requests if r[0] == "azure"][1][1].endswith("$skip=5")
+    assert [r.path for r in server.requests if r.route == "azure"][1].endswith("$skip=5")
     # page 1: H100 on-demand + spot (Windows and Low Priority meters skipped); page 2: H100 NVL, H200
     assert [(r["sku"], r["pricing"]) for r in rows] == [
         ("Standard_ND96isr_H100_v5", "on_demand"),
@@ -155,7 +62,7 @@ def test_azure_retail_prices_follows_next_page_link(server: ProviderServer) -> N
     assert df.usd_per_gpu_hour.iloc[0] == pytest.approx(98.32 / 8)
 
 
-def test_aws_pricing_json_per_location(server: ProviderServer) -> None:
+def test_aws_pricing_json_per_location(server: RecordedServer) -> None:
     df = finalise(_fetch(server, "aws"))
     assert set(df.region) == {"US East (N. Virginia)", "US West (Oregon)"}
     assert "m7i.large" not in set(df.sku)  # not a GPU instance
@@ -164,15 +71,15 @@ def test_aws_pricing_json_per_location(server: ProviderServer) -> None:
     assert df.set_index("sku").gpu_key.to_dict()["g6e.xlarge"] == "l40s-48gb"
 
 
-def test_vast_bundles_offers(server: ProviderServer) -> None:
+def test_vast_bundles_offers(server: RecordedServer) -> None:
     df = finalise(_fetch(server, "vast"))
-    assert len([r for r in server.requests if r[0] == "vast"]) == 2  # one search per configured GPU name
+    assert server.count("vast") == 2  # one search per configured GPU name
     assert df.gpu_key.tolist() == ["h100-sxm-80gb"] * 3
     assert df.usd_per_gpu_hour.tolist()[:2] == [pytest.approx(1.9), pytest.approx(1.87)]
     assert df.quarantine_reason.notna().tolist() == [False, False, True]  # the 0 USD offer
 
 
-def test_lambda_pricing_html(server: ProviderServer) -> None:
+def test_lambda_pricing_html(server: RecordedServer) -> None:
     df = finalise(_fetch(server, "lambda"))
     got = df.set_index("sku")[["gpu_key", "gpu_count", "usd_per_gpu_hour"]].to_dict("index")
     assert got["gpu_8x_h100_sxm5"] == {"gpu_key": "h100-sxm-80gb", "gpu_count": 8, "usd_per_gpu_hour": 2.99}
@@ -181,36 +88,37 @@ def test_lambda_pricing_html(server: ProviderServer) -> None:
     assert got["gpu_1x_a10"]["usd_per_gpu_hour"] == 0.75
 
 
-def test_retries_429_and_5xx_then_succeeds(server: ProviderServer) -> None:
-    server.fail["runpod"] = [429, 503]
+def test_retries_429_and_5xx_then_succeeds(server: RecordedServer) -> None:
+    server.script["runpod"] = [Fault("status", 429), Fault("status", 503)]
     rows = _fetch(server, "runpod")
     assert len(rows) == 96
-    assert [r[0] for r in server.requests].count("runpod") == 3
+    assert server.count("runpod") == 3
 
 
-def test_gives_up_after_max_attempts_and_does_not_retry_4xx(server: ProviderServer) -> None:
-    server.fail["lambda"] = [500, 500, 500]
+def test_gives_up_after_max_attempts_and_does_not_retry_4xx(server: RecordedServer) -> None:
+    server.script["lambda"] = [Fault("status", 500)] * 3
     with pytest.raises(httpx.HTTPStatusError, match="500"):
         _fetch(server, "lambda")
-    server.fail["azure"] = [404]
+    assert server.count("lambda") == 3
+    server.script["azure"] = [Fault("status", 404)]
     with pytest.raises(httpx.HTTPStatusError, match="404"):
         _fetch(server, "azure")
-    assert [r[0] for r in server.requests].count("azure") == 1
+    assert server.count("azure") == 1
 
 
-def test_partial_json_is_an_error_naming_the_provider(server: ProviderServer) -> None:
+def test_partial_json_is_an_error_naming_the_provider(server: RecordedServer) -> None:
     full = (FIXTURES / "runpod_gpuTypes.json").read_text()
-    server.body["runpod"] = full[: len(full) // 2]
+    server.script["runpod"] = [Fault("body", body=full[: len(full) // 2].encode())]
     with pytest.raises(ProviderParseError, match="runpod: .*not valid JSON"):
         _fetch(server, "runpod")
-    server.body["aws"] = '{"manifest": {}}'
+    server.script["aws"] = [Fault("body", body=b'{"manifest": {}}')]
     with pytest.raises(ProviderParseError, match=r"aws: .*\$\.regions"):
         _fetch(server, "aws")
 
 
-def test_changed_lambda_layout_names_provider_and_selector(server: ProviderServer) -> None:
+def test_changed_lambda_layout_names_provider_and_selector(server: RecordedServer) -> None:
     html = (FIXTURES / "lambda_pricing.html").read_text()
-    server.body["lambda"] = html.replace("data-plan=", "data-sku=")
+    server.script["lambda"] = [Fault("body", body=html.replace("data-plan=", "data-sku=").encode())]
     with pytest.raises(ProviderParseError, match=r"lambda: .*tr\[data-plan\]"):
         _fetch(server, "lambda")
     with pytest.raises(ProviderParseError, match=r'lambda: .*td\[data-label="PRICE/GPU/HR\*"\]'):

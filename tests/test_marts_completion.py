@@ -27,7 +27,8 @@ def test_training_gpu_keys_follow_the_name_scheme() -> None:
         # TPUs are not GPUs: the name scheme gives None and the seed leaves the key empty.
         assert (row["gpu_key"] or None) == normalise_gpu_name(row["gpu_type"]), row
     with (SEEDS / "published_training_costs.csv").open(newline="") as f:
-        assert all(r["source"].strip() for r in csv.DictReader(f))
+        sourced = [bool(r["source"].strip()) for r in csv.DictReader(f)]
+    assert sourced and all(sourced)
 
 
 def test_training_cost_rederived(con: duckdb.DuckDBPyConnection) -> None:

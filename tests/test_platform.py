@@ -115,6 +115,7 @@ def test_chart_is_a_real_png(platform: dict) -> None:
     assert "data:image/png;base64," in mats[0].metadata["chart"].value
 
 
+@pytest.mark.timeout(900)  # the dbt build below may take its own 600 s
 def test_dbt_build_cli_passes_on_the_file(platform: dict) -> None:
     """`dbt build` (models + data tests + unit tests) run by dbt itself on the materialized file."""
     env = {

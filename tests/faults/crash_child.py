@@ -1,14 +1,18 @@
 """Child process of the crash tests: load a big synthetic leaderboard v1 through the real load path, announcing
 on stdout when it is inside the load's transaction, so the parent can ``kill -9`` it there.
 
-``python -m tests.faults.crash_child <db> <rows> <insert|commit|hold:FLAG>``: with ``insert`` the parent kills
-during the INSERT of ``rows`` rows; with ``commit`` the child parks just before COMMIT (every new row is in the
-transaction); with ``hold:FLAG`` it waits before COMMIT until the file FLAG exists, then commits (a slow ingest).
+``python -m tests.faults.crash_child <db> <rows> <insert|commit|hold:FLAG>``: with ``insert`` the INSERT of
+``rows`` rows parks halfway through its scan (its rows pass a gate that stops at row ``rows // 2``), so the parent
+kills it mid-statement; with ``commit`` the child parks just before COMMIT (every new row is in the transaction);
+with ``hold:FLAG`` it waits before COMMIT until the file FLAG exists, then commits (a slow ingest). Each announces
+``IN_TRANSACTION <point>`` on stdout once parked there.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,20 +21,50 @@ import pandas as pd
 from greenlm_assets.defs.resources import GreenLMDuckDBResource
 from greenlm_assets.lib.catalog.leaderboard import KEY_COLUMNS, SnapshotLeaderboardClient, quarantine_rules
 from greenlm_assets.lib.catalog.loading import load_with_quarantine
+from greenlm_assets.lib.raw_load import ROW_COLUMN
+
+
+def park() -> None:
+    """Wait here until the parent kills the process (no timeout: a test that never kills fails on its own)."""
+    threading.Event().wait()
 
 
 class Announcing:
     """Forwards to a real DuckDB connection; prints a marker when the load reaches the watched statement."""
 
-    def __init__(self, con, point: str) -> None:
-        self._con, self._point = con, point
+    def __init__(self, con, point: str, rows: int) -> None:
+        self._con, self._point, self._rows = con, point, rows
+        self._seen = 0
+        self._lock = threading.Lock()
+
+    def _gate(self, _row: int) -> bool:
+        """Passes every row of the INSERT's scan until half of them went through, then announces and parks."""
+        with self._lock:
+            self._seen += 1
+            if self._seen == self._rows // 2:
+                print("IN_TRANSACTION insert", flush=True)
+            parked = self._seen >= self._rows // 2
+        if parked:
+            park()
+        return True
 
     def execute(self, sql: str, *args, **kw):
-        if sql.startswith("INSERT INTO raw.") and "open_llm_leaderboard_v1" in sql:
-            print("IN_TRANSACTION insert", flush=True)
+        if (
+            self._point == "insert"
+            and sql.startswith("INSERT INTO raw.")
+            and "open_llm_leaderboard_v1" in sql
+        ):
+            # The statement's rows come through the gate: the INSERT is running when the parent kills.
+            source = re.search(r' FROM ("[^"]+")$', sql)
+            assert source, f"unexpected INSERT: {sql}"
+            self._con.create_function("_crash_gate", self._gate, ["BIGINT"], "BOOLEAN", side_effects=True)
+            sql = (
+                f"{sql[: source.start()]} FROM (SELECT * FROM {source[1]} "
+                f"WHERE _crash_gate(CAST({ROW_COLUMN} AS BIGINT)))"
+            )
         if sql == "COMMIT" and self._point == "commit":
             print("IN_TRANSACTION commit", flush=True)
-            time.sleep(60)  # the parent kills us here
+            park()
         if sql == "COMMIT" and self._point.startswith("hold:"):
             print("IN_TRANSACTION hold", flush=True)
             flag = Path(self._point.removeprefix("hold:"))
@@ -54,7 +88,7 @@ def main(db: str, rows: int, point: str) -> None:
     print(f"READY {len(frame)}", flush=True)
     with GreenLMDuckDBResource(database=db).get_connection() as con:
         load_with_quarantine(
-            Announcing(con, point),
+            Announcing(con, point, rows),
             "open_llm_leaderboard_v1",
             frame,
             key_columns=KEY_COLUMNS["v1"],

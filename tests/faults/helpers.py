@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from greenlm_assets.lib.raw_load import quote_ident
 from tests.conftest import load_defs, materialize_all
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,8 +31,8 @@ class TableState:
         return sum((self.row_digests - after.row_digests).values())
 
 
-def table_state(db: Path, table: str, where: str = "true") -> TableState:
-    """Fingerprint ``raw.<table>`` (optionally a slice: ``where`` is a code-written predicate)."""
+def table_state(db: Path, table: str, where: str = "true", params: Sequence[object] = ()) -> TableState:
+    """Fingerprint ``raw.<table>`` (optionally a slice: ``where`` is a predicate with ``?`` bound from ``params``)."""
     with duckdb.connect(str(db)) as con:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
@@ -40,22 +42,27 @@ def table_state(db: Path, table: str, where: str = "true") -> TableState:
             return TableState(0, "", Counter())
         rows, checksum = con.execute(
             f"SELECT count(*), coalesce(md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))), '') "
-            f"FROM raw.{table} AS t WHERE {where}"
+            f"FROM raw.{quote_ident(table)} AS t WHERE {where}",
+            list(params),
         ).fetchone()
         digests = con.execute(
-            f"SELECT md5(CAST(struct_pack(*COLUMNS(* EXCLUDE (_ingested_at))) AS VARCHAR)) FROM raw.{table} "
-            f"WHERE {where}"
+            f"SELECT md5(CAST(struct_pack(*COLUMNS(* EXCLUDE (_ingested_at))) AS VARCHAR)) "
+            f"FROM raw.{quote_ident(table)} WHERE {where}",
+            list(params),
         ).fetchall()
     return TableState(rows, checksum, Counter(d for (d,) in digests))
 
 
-def duplicate_rows(db: Path, table: str, keys: tuple[str, ...], where: str = "true") -> int:
+def duplicate_rows(
+    db: Path, table: str, keys: tuple[str, ...], where: str = "true", params: Sequence[object] = ()
+) -> int:
     """Rows beyond the first per key (0 when the key is unique)."""
-    cols = ", ".join(keys)
+    cols = ", ".join(quote_ident(k) for k in keys)
     with duckdb.connect(str(db)) as con:
         return con.execute(
-            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM raw.{table} WHERE {where} "
-            f"GROUP BY {cols})"
+            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM raw.{quote_ident(table)} "
+            f"WHERE {where} GROUP BY {cols})",
+            list(params),
         ).fetchone()[0]
 
 

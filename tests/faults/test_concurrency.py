@@ -3,7 +3,8 @@
 DuckDB has a single writer process. Both paths must wait for the lock instead of failing: the Dagster resource
 retries the connect (``GreenLMDuckDBResource``), dbt-duckdb retries through ``retries.connect_attempts`` in
 ``dbt_project/profiles.yml``. To make the race certain rather than likely, the test first holds the lock itself
-(or parks a real ingest inside its transaction) until the racing processes have started the work that needs it.
+(or parks a real ingest inside its transaction) until each racing process has reported that its connect met the
+lock (``DUCKDB_LOCKED``, printed by ``tests/faults/lock_probe/sitecustomize.py`` in every child process).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ KEYS = {
     "open_llm_leaderboard_fetches": ("fetch_id", "board"),
 }
 BIN = Path(sys.executable).parent
+LOCK_PROBE = (
+    Path(__file__).resolve().parent / "lock_probe"
+)  # its sitecustomize reports connects refused by a lock
+LOCKED = "DUCKDB_LOCKED"
 
 
 class Proc:
@@ -69,7 +74,11 @@ def _env(db: Path) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"
     }  # ephemeral instance: no run queue, no pool
-    env.update(GREENLM_DUCKDB_PATH=str(db), PYTHONPATH=str(REPO), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env.update(
+        GREENLM_DUCKDB_PATH=str(db),
+        PYTHONPATH=os.pathsep.join([str(LOCK_PROBE), str(REPO)]),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
     return env
 
 
@@ -103,8 +112,7 @@ def test_two_materialize_processes_on_one_file(
     try:
         procs = [Proc(argv, _env(db)) for _ in range(2)]
         for p in procs:
-            p.wait_for("STEP_START")
-        time.sleep(0.5)
+            p.wait_for(LOCKED)  # its step tried to open the file and met our lock: the race is on
     finally:
         holder.close()
     results = [p.finish() for p in procs]
@@ -142,8 +150,7 @@ def test_dbt_build_waits_for_a_running_ingest(tmp_path: Path, measured) -> None:
         _env(db),
         cwd=REPO / "dbt_project",
     )  # fmt: skip
-    dbt.wait_for("Concurrency:")
-    time.sleep(2.0)  # dbt is now trying to open the file
+    dbt.wait_for(LOCKED)  # dbt tried to open the file and met the ingest's lock
     assert dbt.popen.poll() is None  # it waits (without the profile's retries it fails here: lock held)
     flag.touch()
     rc_ingest, out_ingest = ingest.finish()

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -26,7 +25,7 @@ KEYS = ("fullname", "precision")
 ROWS = {
     "insert": "150000",
     "commit": "20000",
-}  # synthetic rows; the INSERT of 150k takes long enough to be hit
+}  # synthetic rows (the INSERT is killed halfway through its 150k)
 
 
 def _load_v1(db: Path) -> dg.ExecuteInProcessResult:
@@ -68,17 +67,18 @@ def test_kill_9_inside_the_load_transaction_keeps_previous_rows(point: str, tmp_
             seen.append(line.strip())
             if line.startswith(f"IN_TRANSACTION {point}"):
                 break
-        assert seen and seen[-1].startswith("IN_TRANSACTION"), (
+        assert seen and seen[-1] == f"IN_TRANSACTION {point}", (
             seen,
             child.stderr.read() if child.stderr else "",
         )
-        time.sleep(0.3 if point == "insert" else 0.1)  # mid-INSERT / parked before COMMIT
+        # The child is parked there (mid-INSERT, its rows passing a gate / just before COMMIT) until killed.
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
+        seen += child.stdout.read().split()  # whatever it printed before the kill, up to the end of the pipe
     finally:
         if child.poll() is None:
             child.kill()
-    assert "DONE" not in seen
+    assert "DONE" not in seen and seen.count(f"IN_TRANSACTION {point}") == 1, seen
 
     after = table_state(db, "open_llm_leaderboard_v1")  # reopening replays DuckDB's WAL
     dupes = duplicate_rows(db, "open_llm_leaderboard_v1", KEYS)
@@ -100,20 +100,24 @@ def test_kill_9_of_benchmark_cli_mid_sweep_leaves_whole_rows(tmp_path: Path, mea
         "--max-prompt-tokens", "16", "--repeats", "1", "--warmup", "0", "--min-window-s", "0",
         "--idle-s", "0", "--no-codecarbon", "--cache-dir", str(tmp_path / "cache"), "--out", str(out),
     ]  # fmt: skip
+    # The real CLI, parked inside the first measurement window of the second configuration (sweep_child).
     sweep = subprocess.Popen(
-        [*argv, "--batch-size", "1,2,4,8"],
+        [sys.executable, "-m", "tests.faults.sweep_child", *argv[3:], "--batch-size", "1,2,4,8"],
         cwd=REPO,
         env=_child_env(),
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        text=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while not (out.exists() and out.read_bytes().count(b"\n") >= 1):
-            assert sweep.poll() is None, sweep.stderr.read() if sweep.stderr else ""
-            assert time.monotonic() < deadline, "first configuration never finished"
-            time.sleep(0.05)
-        os.kill(sweep.pid, signal.SIGKILL)  # the second configuration is running
+        assert sweep.stdout is not None
+        parked = False
+        for line in sweep.stdout:  # ends at EOF if the child exits without parking
+            if line.strip() == "IN_WINDOW":
+                parked = True
+                break
+        assert parked, sweep.stderr.read() if sweep.stderr else ""
+        os.kill(sweep.pid, signal.SIGKILL)  # the second configuration is measuring
         assert sweep.wait(timeout=30) == -signal.SIGKILL
     finally:
         if sweep.poll() is None:
@@ -121,7 +125,7 @@ def test_kill_9_of_benchmark_cli_mid_sweep_leaves_whole_rows(tmp_path: Path, mea
     data = out.read_bytes()
     assert data.endswith(b"\n")  # whole lines only
     rows = [json.loads(line) for line in data.splitlines()]
-    assert 1 <= len(rows) < 4 and all(r["status"] == "ok" for r in rows)
+    assert [(r["batch_size"], r["status"]) for r in rows] == [(1, "ok")]  # the first configuration, whole
 
     rerun = subprocess.run(
         [*argv, "--batch-size", "2"], cwd=REPO, env=_child_env(), capture_output=True, text=True, timeout=180

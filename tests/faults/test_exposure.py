@@ -15,7 +15,7 @@ from greenlm_assets.defs.resources import GreenLMDuckDBResource
 from greenlm_assets.lib.catalog.leaderboard import LiveLeaderboardClient
 from greenlm_assets.lib.gpu_market.clients import GpuMarketResource
 from tests.faults.helpers import REPO
-from tests.faults.netserver import Fault, FaultServer
+from tests.fixtures.recorded_http import Fault, RecordedServer
 
 SECRET_PATTERNS = {
     "Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"),
@@ -81,7 +81,7 @@ def test_hf_token_is_read_from_env_and_never_logged(
     token = "hf_" + "FaultSuiteFakeToken" * 2  # built at run time: never committed
     monkeypatch.setenv("HF_TOKEN", token)
     duck = GreenLMDuckDBResource(database=str(tmp_path / "greenlm.duckdb"))
-    with FaultServer() as server:
+    with RecordedServer() as server:
         client = LiveLeaderboardClient(base_url=server.url, backoff_s=0.01, max_attempts=2, timeout_s=2.0)
         ok = dg.materialize(
             [open_llm_leaderboard_v2], resources={"duckdb": duck, "leaderboard_client": client}
@@ -93,7 +93,9 @@ def test_hf_token_is_read_from_env_and_never_logged(
             raise_on_error=False,
         )
     assert ok.success and not bad.success
-    assert {r[3].get("Authorization") for r in server.requests} == {f"Bearer {token}"}  # sent, from the env
+    assert {r.headers.get("Authorization") for r in server.requests} == {
+        f"Bearer {token}"
+    }  # sent, from the env
     logs = "\n".join(str(e) for e in [*ok.all_events, *bad.all_events]) + "".join(capfd.readouterr())
     assert "HTTP 401" in logs  # the failure is there ...
     assert token not in logs and not find_secrets(logs)  # ... the token is not

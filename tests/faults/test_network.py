@@ -24,8 +24,9 @@ from greenlm_assets.defs.ingest.open_llm_leaderboard import open_llm_leaderboard
 from greenlm_assets.defs.resources import GreenLMDuckDBResource
 from greenlm_assets.lib.catalog.leaderboard import LiveLeaderboardClient
 from greenlm_assets.lib.gpu_market.clients import GpuMarketResource
+from greenlm_assets.lib.raw_load import quote_ident
 from tests.faults.helpers import duplicate_rows, failure_message, table_state
-from tests.faults.netserver import FIXTURES, Fault, FaultServer
+from tests.fixtures.recorded_http import FIXTURES, Fault, RecordedServer
 
 ATTEMPTS = 3
 TIMEOUT_S = 0.5
@@ -75,9 +76,8 @@ NETWORK_CASES = [(c, f) for c in REQUESTS for f in FAULTS if f != "pagination_lo
 
 def _parquet_without(column: str, dest: Path) -> bytes:
     src = FIXTURES / "catalog" / "contents_sample.parquet"
-    duckdb.sql(
-        f"COPY (SELECT * EXCLUDE (\"{column}\") FROM read_parquet('{src}')) TO '{dest}' (FORMAT parquet)"
-    )
+    rel = duckdb.sql(f"SELECT * EXCLUDE ({quote_ident(column)}) FROM read_parquet(?)", params=[str(src)])
+    rel.write_parquet(str(dest))
     return dest.read_bytes()
 
 
@@ -122,12 +122,12 @@ PAYLOADS: dict[str, tuple[str, Callable[[Path], Fault], str]] = {
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer(slow_s=1.5) as s:
+def server() -> Iterator[RecordedServer]:
+    with RecordedServer(slow_s=1.5) as s:
         yield s
 
 
-def _run(client: str, db: Path, server: FaultServer) -> dg.ExecuteInProcessResult:
+def _run(client: str, db: Path, server: RecordedServer) -> dg.ExecuteInProcessResult:
     duck = GreenLMDuckDBResource(database=str(db))
     if client == "hf":
         live = LiveLeaderboardClient(
@@ -155,37 +155,38 @@ def _run(client: str, db: Path, server: FaultServer) -> dg.ExecuteInProcessResul
     )
 
 
-def _slice(client: str) -> tuple[str, str, tuple[str, ...]]:
+def _slice(client: str) -> tuple[str, str, list[str], tuple[str, ...]]:
+    """The rows a client's asset writes: table, predicate, its bound parameters, key columns."""
     if client == "hf":
-        return "open_llm_leaderboard_v2", "true", ("id",)
-    return "gpu_price_observations", f"origin = 'scrape' AND price_source = '{client}'", GPU_KEYS
+        return "open_llm_leaderboard_v2", "true", [], ("id",)
+    return "gpu_price_observations", "origin = 'scrape' AND price_source = ?", [client], GPU_KEYS
 
 
 @pytest.fixture(scope="module")
-def baselines(server: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def baselines(server: RecordedServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Per client, a DB holding one good fetch through its asset."""
     root = tmp_path_factory.mktemp("net_baselines")
     out = {}
     for client in REQUESTS:
-        server.script, server.requests = {}, []
+        server.reset()
         out[client] = root / f"{client}.duckdb"
         assert _run(client, out[client], server).success
         assert server.count(client) == REQUESTS[client]
     return out
 
 
-def _prepare(client: str, baselines: dict[str, Path], tmp_path: Path, server: FaultServer):
+def _prepare(client: str, baselines: dict[str, Path], tmp_path: Path, server: RecordedServer):
     db = tmp_path / "greenlm.duckdb"
     shutil.copy(baselines[client], db)
-    server.script, server.requests = {}, []
-    table, where, _ = _slice(client)
-    return db, table_state(db, table, where)
+    server.reset()
+    table, where, params, _ = _slice(client)
+    return db, table_state(db, table, where, params)
 
 
 def _check_unchanged(client: str, db: Path, before, result, says: str, measured) -> None:
-    table, where, keys = _slice(client)
-    after = table_state(db, table, where)
-    measured(rows_lost=before.rows_lost_to(after), duplicates=duplicate_rows(db, table, keys, where))
+    table, where, params, keys = _slice(client)
+    after = table_state(db, table, where, params)
+    measured(rows_lost=before.rows_lost_to(after), duplicates=duplicate_rows(db, table, keys, where, params))
     assert not result.success
     message = failure_message(result) + str([e.message for e in result.all_events if e.message])
     assert says in message, message
@@ -195,21 +196,21 @@ def _check_unchanged(client: str, db: Path, before, result, says: str, measured)
 @pytest.mark.fault("network")
 @pytest.mark.parametrize(("client", "fault"), NETWORK_CASES, ids=[f"{c}-{f}" for c, f in NETWORK_CASES])
 def test_network_fault(
-    client: str, fault: str, baselines, server: FaultServer, tmp_path: Path, measured
+    client: str, fault: str, baselines, server: RecordedServer, tmp_path: Path, measured
 ) -> None:
     db, before = _prepare(client, baselines, tmp_path, server)
     script, expected = FAULTS[fault]
     server.script[client] = script(client, REQUESTS[client])
     result = _run(client, db, server)
-    table, where, keys = _slice(client)
+    table, where, params, keys = _slice(client)
     if expected == "fail":
         _check_unchanged(client, db, before, result, server.url if client == "hf" else client, measured)
         # Bounded: at most ATTEMPTS tries per request (a page loop stops at the client's page/redirect limit).
         assert server.count(client) <= (REQUESTS[client] - 1 + ATTEMPTS if fault != "pagination_loop" else 60)
         return
     assert result.success, failure_message(result)
-    after = table_state(db, table, where)
-    dupes = duplicate_rows(db, table, keys, where)
+    after = table_state(db, table, where, params)
+    dupes = duplicate_rows(db, table, keys, where, params)
     measured(rows_lost=max(0, before.rows - after.rows), duplicates=dupes)
     assert after.rows == before.rows and dupes == 0  # the same fetch again: same rows, replaced, not appended
     assert server.count(client) == REQUESTS[client] + 1  # exactly one retry
@@ -220,7 +221,7 @@ def test_network_fault(
 
 @pytest.mark.fault("bad_input")
 @pytest.mark.parametrize("case", sorted(PAYLOADS))
-def test_bad_payload(case: str, baselines, server: FaultServer, tmp_path: Path, measured) -> None:
+def test_bad_payload(case: str, baselines, server: RecordedServer, tmp_path: Path, measured) -> None:
     client, fault, says = PAYLOADS[case]
     db, before = _prepare(client, baselines, tmp_path, server)
     server.script[client] = _last(REQUESTS[client], fault(tmp_path))

@@ -35,6 +35,8 @@ from greenlm_assets.lib.sources import source_ref_for
 TABLE = "gpu_price_observations"
 OBSERVATIONS_KEY = dg.AssetKey(["raw", TABLE])
 SCRAPE_KEY = dg.AssetKey(["raw", "gpu_price_scrape"])
+# The rows one scrape of one provider on one day replaces (day and provider are bound as parameters).
+SCRAPE_SLICE = "origin = 'scrape' AND scrape_date = ? AND price_source = ?"
 PURCHASE_KEY = dg.AssetKey(["raw", "gpu_purchase_prices"])
 NAME_MAP_KEY = dg.AssetKey(["raw", "gpu_name_map"])
 MIN_KEY_COVERAGE = 0.9  # share of observations whose GPU name must normalise; the rest are reported by name
@@ -186,7 +188,8 @@ def write_scrape_day(con, day: date, provider: str, records: list[dict], source_
         source=f"live:{provider}",
         source_ref=source_ref,
         source_file=f"{provider} response ({source_ref})",
-        replace_where=f"origin = 'scrape' AND scrape_date = DATE '{day.isoformat()}' AND price_source = '{provider}'",
+        replace_where=SCRAPE_SLICE,
+        replace_params=[day, provider],
     )
     return df
 

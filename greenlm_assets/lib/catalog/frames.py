@@ -87,7 +87,8 @@ def judge(
     row_expr = f"TRY_CAST({ROW_COLUMN} AS BIGINT)"
     if "source_row" in columns:
         row_expr = f"coalesce({row_expr}, TRY_CAST(source_row AS BIGINT))"
-    cases = " ".join(f"WHEN {r.condition} THEN '{r.reason.replace(chr(39), chr(39) * 2)}'" for r in rules)
+    # Each rule's condition is SQL written by code; its reason is text, bound as a parameter like the others.
+    cases = " ".join(f"WHEN {r.condition} THEN ?" for r in rules)
     key_expr = (
         "concat_ws(' | ', " + ", ".join(f"CAST({quote_ident(k)} AS VARCHAR)" for k in key_columns) + ")"
     )
@@ -96,10 +97,11 @@ def judge(
         SELECT {ROW_COLUMN}, _reason FROM (
             SELECT {ROW_COLUMN}, CASE {cases}
                 WHEN row_number() OVER (PARTITION BY {keys} ORDER BY {row_expr}, {ROW_COLUMN}) > 1
-                    THEN 'duplicate key ({", ".join(key_columns)})'
+                    THEN ?
                 END AS _reason
             FROM {quote_ident(staged)})
-        WHERE _reason IS NOT NULL"""
+        WHERE _reason IS NOT NULL""",
+        [*(r.reason for r in rules), f"duplicate key ({', '.join(key_columns)})"],
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {quote_ident(judged + "_q")} AS

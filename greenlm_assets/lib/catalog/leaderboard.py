@@ -28,7 +28,7 @@ from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attemp
 from greenlm_assets.lib.catalog.frames import Rule, read_csv_fast, relation_to_frame
 from greenlm_assets.lib.http_retry import wait_retry_after
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, stage_csv
+from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, quote_ident, stage_csv
 
 Board = Literal["v1", "v2"]
 BOARDS: tuple[Board, ...] = ("v1", "v2")
@@ -133,14 +133,14 @@ class LeaderboardFetch:
             return
         con.register("_fetch_rows", self.rows)
         try:
-            con.execute(f'CREATE OR REPLACE TEMP TABLE "{staged}" AS SELECT * FROM _fetch_rows')
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(staged)} AS SELECT * FROM _fetch_rows")
         finally:
             con.unregister("_fetch_rows")
 
 
 def quarantine_rules(board: Board) -> list[Rule]:
     """Row rules applied before loading (duplicates are handled by the key)."""
-    p = f'TRY_CAST("{PARAMS_COLUMN[board]}" AS DOUBLE)'
+    p = f"TRY_CAST({quote_ident(PARAMS_COLUMN[board])} AS DOUBLE)"
     return [
         # -1 and 0 are the boards' "size unknown" sentinels (staging turns them into NULL); other values must be sane.
         Rule(f"{p} < -1", f"negative parameter count ({PARAMS_COLUMN[board]} < 0)"),
@@ -193,10 +193,10 @@ def hf_contents_to_v2(parquet: Path, url: str) -> pd.DataFrame:
 
         def col(name: str) -> str:
             # Absent optional columns become NULL (schema drift in optional fields is tolerated, not invented).
-            return f'CAST("{name}" AS VARCHAR)' if name in rel.columns else "CAST(NULL AS VARCHAR)"
+            return f"CAST({quote_ident(name)} AS VARCHAR)" if name in rel.columns else "CAST(NULL AS VARCHAR)"
 
         selects = [f"{col(src)} AS {dst}" for src, dst in HF_V2_COLUMNS.items()]
-        selects += [f"'{label}' AS evaluations_{key}_name" for key, label in HF_V2_EVAL_NAMES.items()]
+        selects += [f"? AS evaluations_{key}_name" for key in HF_V2_EVAL_NAMES]  # the labels, bound below
         # "💬 chat models (RLHF, ...)" -> "chatmodels", as the Space API export spells the type.
         selects.append(
             "regexp_replace(regexp_replace(lower(CAST(\"Type\" AS VARCHAR)), '\\s*\\(.*$', ''), "
@@ -212,7 +212,9 @@ def hf_contents_to_v2(parquet: Path, url: str) -> pd.DataFrame:
             )
             + ") AS id"
         )
-        frame = relation_to_frame(con.sql("SELECT " + ", ".join(selects) + " FROM rel"))
+        frame = relation_to_frame(
+            con.sql("SELECT " + ", ".join(selects) + " FROM rel", params=list(HF_V2_EVAL_NAMES.values()))
+        )
         frame[ROW_COLUMN] = range(1, len(frame) + 1)  # parquet record number
         return frame
     finally:

@@ -76,11 +76,6 @@ LLM_PERF_UNITS = {
 }
 
 
-def _lit(text: str) -> str:
-    """A SQL string literal: the JSON keys come from the file's header, which is data."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def read_llm_perf_file(path: Path) -> pd.DataFrame:
     """One ``perf-df-*.csv``: configuration, latency, throughput, CodeCarbon energy and the traceback."""
     m = PERF_FILE.match(path.name)
@@ -103,14 +98,11 @@ def read_llm_perf_file(path: Path) -> pd.DataFrame:
             f"{quote_ident(src) if src in df.columns else 'CAST(NULL AS VARCHAR)'} AS {dst}"
             for src, dst in LLM_PERF_OPTIONAL.items()
         ]
-        # The scheme's settings (bits, load_in_4bit, quant_type, ...) as one JSON object of source strings.
+        # The scheme's settings (bits, load_in_4bit, quant_type, ...) as one JSON object of source strings. The
+        # JSON keys come from the file's header, which is data: they are bound as parameters.
+        quant_keys = [c.removeprefix("config.backend.quantization_config.") for c in quant_cols]
         quant = (
-            "CAST(json_object("
-            + ", ".join(
-                f"{_lit(c.removeprefix('config.backend.quantization_config.'))}, {quote_ident(c)}"
-                for c in quant_cols
-            )
-            + ") AS VARCHAR)"
+            "CAST(json_object(" + ", ".join(f"?, {quote_ident(c)}" for c in quant_cols) + ") AS VARCHAR)"
             if quant_cols
             else "CAST(NULL AS VARCHAR)"
         )
@@ -118,7 +110,7 @@ def read_llm_perf_file(path: Path) -> pd.DataFrame:
             con.sql(
                 f"SELECT ? AS source_file, {ROW_COLUMN} AS source_row, ? AS backend_hardware, ? AS subset, "
                 f"? AS machine, {', '.join(selects)}, {quant} AS quantization_config, {ROW_COLUMN} FROM perf",
-                params=[path.name, m["backend_hardware"], m["subset"], m["machine"]],
+                params=[path.name, m["backend_hardware"], m["subset"], m["machine"], *quant_keys],
             )
         )
     finally:
