@@ -139,3 +139,12 @@ def test_one_cell_of_a_wide_table_rebuilds_the_marts(pipeline: dict) -> None:
     assert _query(pipeline["db"], sql) == [(before + 1,)]
     assert {"staging/stg_epoch_ai__gpu_specs", "marts/dim_gpus"} <= _rebuilt(result)
     assert "marts/fct_training_footprint" not in _rebuilt(result)
+
+
+def test_a_relation_missing_from_the_file_is_rebuilt(pipeline: dict) -> None:
+    """Dagster's history says the mart is current, but the DuckDB file lost it (replaced, edited by hand)."""
+    with duckdb.connect(str(pipeline["db"])) as con:
+        con.execute("DROP TABLE marts.fct_size_curves")
+    result = pipeline["run"]()
+    assert "marts/fct_size_curves" in _rebuilt(result)
+    assert _query(pipeline["db"], "SELECT count(*) > 0 FROM marts.fct_size_curves") == [(True,)]
