@@ -75,3 +75,51 @@ def test_events_written_from_many_threads_are_all_kept(instance: dg.DagsterInsta
         r.event_log_entry.message for r in instance.get_records_for_run(run.run_id, limit=1000).records
     }
     assert {f"thread {i} event {j}" for i in range(6) for j in range(20)} <= messages
+
+
+def test_the_private_base_class_still_routes_every_connection_through_connect(
+    instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pins the private Dagster API the pooled storage relies on; a Dagster upgrade that changes it fails here.
+
+    PooledSqliteEventLogStorage subclasses ``ConsolidatedSqliteEventLogStorage`` (dagster._core, private) and
+    overrides ``_connect`` and ``has_table``; that only works while the base class exists at that path, keeps ``_conn_string``, and
+    reaches the database through ``_connect`` for run and index connections. If a new Dagster opened connections
+    another way, the override would go silently inert (every event a new engine and an fsync again): the spy below
+    counts the SQLAlchemy engines created while events are written.
+    """
+    import inspect
+
+    import sqlalchemy
+    from dagster._core.storage.event_log.sqlite import consolidated_sqlite_event_log as base_module
+    from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+
+    base = base_module.ConsolidatedSqliteEventLogStorage
+    assert PooledSqliteEventLogStorage.__bases__ == (base,)
+    for name, params in {
+        "_connect": ["self"],
+        "run_connection": ["self", "run_id"],
+        "index_connection": ["self"],
+        "dispose": ["self"],
+        "has_table": ["self", "table_name"],
+    }.items():
+        assert list(inspect.signature(getattr(base, name)).parameters) == params, name
+    for name in ("run_connection", "index_connection"):
+        assert "self._connect()" in inspect.getsource(getattr(base, name)), name
+    assert isinstance(SQLITE_BUSY_TIMEOUT_SECONDS, int | float)
+    storage = instance.event_log_storage
+    assert isinstance(storage._conn_string, str) and storage._conn_string.startswith("sqlite:///")
+
+    storage._pooled_engine()  # the one engine of this process
+    created: list[str] = []
+    for module in (base_module, sqlalchemy):
+        real = module.create_engine
+        monkeypatch.setattr(
+            module, "create_engine", lambda *a, _real=real, **k: created.append(str(a[:1])) or _real(*a, **k)
+        )
+    run = instance.create_run_for_job(dg.GraphDefinition(name="noop", node_defs=[]).to_job())
+    for i in range(20):
+        instance.report_engine_event(f"event {i}", run)
+    assert dg.materialize([counted, counted_ok], instance=instance).success
+    assert created == []
+    assert len(instance.get_records_for_run(run.run_id, limit=100).records) >= 20

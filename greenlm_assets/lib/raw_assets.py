@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from greenlm_assets.lib import raw_load
 from greenlm_assets.lib.fingerprint import fingerprint
-from greenlm_assets.lib.raw_load import load_raw_table, read_ddl, unchanged_rows
+from greenlm_assets.lib.raw_load import content_version, load_raw_table, read_ddl, unchanged_rows
 
 # Every asset that opens the DuckDB file runs in this pool; its limit is 1 (dagster.yaml), because DuckDB
 # allows a single writer process at a time.
@@ -37,8 +38,20 @@ class RawIngestConfig(dg.Config):
     """Run config of every raw ingest asset."""
 
     force: bool = Field(
-        default=False, description="Reload even when the input is unchanged since the last load."
+        default=False,
+        description=(
+            "Reload even when the input is unchanged since the last load, and accept a load that keeps fewer than "
+            "half of the previous rows (held back otherwise, as a likely partial download)."
+        ),
     )
+
+
+def table_data_version(
+    con: duckdb.DuckDBPyConnection, table: str, where: str | None = None, params: list | None = None
+) -> dg.DataVersion:
+    """The Dagster data version of a raw table (or of one asset's slice of it): a hash of its whole rows
+    (:func:`raw_load.content_version`), so anything downstream is stale exactly when a value changed."""
+    return dg.DataVersion(content_version(con, table, where, params))
 
 
 def input_fingerprint(spec: RawSource) -> str | None:
@@ -88,6 +101,7 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
                     source_file=spec.source_file(),
                     content_sha256=sha,
                     key_columns=spec.key_columns,
+                    allow_shrink=config.force,
                 )
             keys = ", ".join(spec.key_columns)
             dupes, null_keys = con.execute(
@@ -97,6 +111,7 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
                 + ")"
             ).fetchone()
             preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{spec.table} LIMIT 5").df()
+            version = table_data_version(con, spec.table)
         context.log.info(
             f"raw.{spec.table}: {n} rows from {ref}" + (" (unchanged, not reloaded)" if skipped else "")
         )
@@ -109,7 +124,7 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
                 "source_ref": ref,
                 "preview": md_preview(preview),
             },
-            data_version=dg.DataVersion(sha) if sha else None,
+            data_version=version,
             check_results=[
                 dg.AssetCheckResult(
                     check_name="key_is_unique_and_present",

@@ -4,10 +4,16 @@ The DDL file ``sql/ddl/<table>.sql`` is the contract: its columns (minus the pro
 carries) must all be present in the incoming frame, every value must cast to the declared type, and ``NOT NULL``
 columns must be filled. Violations raise :class:`RawLoadError` naming the file, row and field *before* anything is
 written. The load itself is one transaction (delete, insert, commit), so a failure keeps the previous good data.
+
+A load that would leave fewer than ``MIN_KEPT_SHARE`` (half) of the rows the previous load left in the table (or in
+the slice it replaces) is held back with :class:`ShrunkSourceError` before anything is written: a partial download
+or a cut-off file that still parses looks exactly like that. ``allow_shrink=True`` (the raw assets' ``force: true``
+run config) accepts it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,10 +27,16 @@ from greenlm_assets.lib.paths import DDL_DIR
 
 PROVENANCE_COLUMNS = ("_source", "_source_ref", "_ingested_at")
 ROW_COLUMN = "_row"  # 1-based line/record number in the source file, for error messages
+# A new load must keep at least this share of the previous load's rows, else it is held back (force overrides).
+MIN_KEPT_SHARE = 0.5
 
 
 class RawLoadError(ValueError):
     """Input that violates a raw table's contract; the message names file, row and field."""
+
+
+class ShrunkSourceError(RawLoadError):
+    """A load that would drop more than half of the table's rows at once: held back, the previous rows kept."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,57 @@ def contract_checks(table: str) -> list[tuple[str, list[str]]]:
 def quote_ident(name: str) -> str:
     """A DuckDB identifier, double-quoted: column and table names come from files and configs."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def check_not_shrunk(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    new_rows: int,
+    source_file: str,
+    replace_where: str | None = None,
+    replace_params: list | None = None,
+) -> None:
+    """Raise :class:`ShrunkSourceError` when ``new_rows`` is below ``MIN_KEPT_SHARE`` of the rows now in
+    ``raw.<table>`` (or in the slice ``replace_where`` selects, the one the load replaces). Call it before writing."""
+    previous = con.execute(
+        f"SELECT count(*) FROM raw.{quote_ident(table)}"
+        + (f" WHERE {replace_where}" if replace_where else ""),
+        replace_params or [],
+    ).fetchone()[0]
+    if previous and new_rows < previous * MIN_KEPT_SHARE:
+        raise ShrunkSourceError(
+            f"{source_file}: raw.{table} would shrink from {previous:,} to {new_rows:,} rows, below "
+            f"{MIN_KEPT_SHARE:.0%} of the previous load: held back, the previous {previous:,} rows are kept. "
+            "A partial download or cut-off file that still parses looks like this; if the source really shrank, "
+            "re-run the asset with run config force: true."
+        )
+
+
+def content_version(
+    con: duckdb.DuckDBPyConnection, table: str, where: str | None = None, params: list | None = None
+) -> str:
+    """The data version of ``raw.<table>`` (or of the slice ``where``, a predicate written by code): sha256 over
+    its column names and types and the multiset of its whole rows.
+
+    Each entire row is hashed as one value (DuckDB ``hash`` of the row as a struct), then the row hashes are
+    counted, summed and xor-ed: independent of row order, but a value moved from one row to another changes the
+    hash of both rows (a sum of per-column hashes would not see it). The load timestamp is left out, so reloading
+    identical rows keeps the version.
+    """
+    columns = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'raw' AND table_name = ? AND column_name <> '_ingested_at' ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    if not columns:
+        raise RawLoadError(f"raw.{table} does not exist")
+    select = ", ".join(quote_ident(name) for name, _ in columns)
+    summary = con.execute(
+        "SELECT count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r)) "
+        f"FROM (SELECT {select} FROM raw.{quote_ident(table)}{f' WHERE {where}' if where else ''}) AS r",
+        params or [],
+    ).fetchone()
+    return hashlib.sha256(repr((table, columns, summary)).encode()).hexdigest()
 
 
 def validate(df: pd.DataFrame, table: str, source_file: str, key_columns: Sequence[str] = ()) -> list[Column]:
@@ -181,6 +244,7 @@ def load_raw_table(
     content_sha256: str | None = None,
     log_key: str | None = None,
     key_columns: Sequence[str] = (),
+    allow_shrink: bool = False,
 ) -> int:
     """Validate then atomically replace the rows of ``raw.<table>``; return the number of rows written.
 
@@ -188,7 +252,8 @@ def load_raw_table(
     data) limits the delete to one slice, e.g. a partition; by default the table is replaced whole.
     ``content_sha256`` is recorded in ``raw._ingest_log`` under ``log_key`` (default: the table) in the same
     transaction, so an unchanged input can be skipped next time (:func:`unchanged_rows`). ``key_columns``: see
-    :func:`validate`.
+    :func:`validate`. Unless ``allow_shrink``, a load below half the rows it replaces is held back
+    (:func:`check_not_shrunk`).
     """
     columns = validate(df, table, source_file or source_ref, key_columns)
     names = [c.name for c in columns]
@@ -203,6 +268,8 @@ def load_raw_table(
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(read_ddl(table))
     con.execute(INGEST_LOG_DDL)
+    if not allow_shrink:
+        check_not_shrunk(con, table, len(frame), source_file or source_ref, replace_where, replace_params)
     con.register("incoming_frame", frame)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -427,8 +494,10 @@ def load_raw_staged(
     content_sha256: str | None = None,
     log_key: str | None = None,
     key_columns: Sequence[str] = (),
+    allow_shrink: bool = False,
 ) -> int:
-    """:func:`load_raw_table` for a relation already in ``con``: validate, then one delete+insert transaction."""
+    """:func:`load_raw_table` for a relation already in ``con``: validate, then one delete+insert transaction
+    (held back like it when the load would shrink the table below half, unless ``allow_shrink``)."""
     columns = validate_staged(con, staged, table, source_file or source_ref, key_columns)
     select = ", ".join(
         [f"CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}" for c in columns]
@@ -438,6 +507,9 @@ def load_raw_staged(
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(read_ddl(table))
     con.execute(INGEST_LOG_DDL)
+    if not allow_shrink:
+        incoming = con.execute(f"SELECT count(*) FROM {quote_ident(staged)}").fetchone()[0]
+        check_not_shrunk(con, table, incoming, source_file or source_ref, replace_where, replace_params)
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(
@@ -473,6 +545,7 @@ def load_raw_csv(
     content_sha256: str | None = None,
     log_key: str | None = None,
     key_columns: Sequence[str] = (),
+    allow_shrink: bool = False,
 ) -> int:
     """Read, contract-check and atomically load a CSV entirely inside DuckDB; errors name ``path``, row, field."""
     staged = f"_staged_{table}"
@@ -490,6 +563,7 @@ def load_raw_csv(
             content_sha256=content_sha256,
             log_key=log_key,
             key_columns=key_columns,
+            allow_shrink=allow_shrink,
         )
     finally:
         con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(staged)}")

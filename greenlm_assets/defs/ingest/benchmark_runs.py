@@ -19,7 +19,7 @@ from dagster_duckdb import DuckDBResource
 from greenlm_assets.lib import raw_load
 from greenlm_assets.lib.fingerprint import fingerprint
 from greenlm_assets.lib.paths import REPO_ROOT, duckdb_path
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
 from greenlm_assets.lib.raw_load import (
     ROW_COLUMN,
     RawLoadError,
@@ -182,7 +182,9 @@ def benchmark_runs(
                     "run_id",
                 ),  # a row appended twice (or a copied file) is refused, not loaded twice
                 content_sha256=sha,
+                allow_shrink=config.force,
             )
+        version = table_data_version(con, TABLE)
         dupes, incomplete, by_status, preview = (
             con.execute(f"SELECT count(*) - count(DISTINCT run_id) FROM raw.{TABLE}").fetchone()[0],
             con.execute(
@@ -199,7 +201,7 @@ def benchmark_runs(
         f"raw.{TABLE}: {n} rows from {len(files)} file(s)" + (" (unchanged, not reloaded)" if skipped else "")
     )
     return dg.MaterializeResult(
-        data_version=dg.DataVersion(sha) if sha else None,
+        data_version=version,
         metadata={
             "dagster/row_count": n,
             "skipped_unchanged": skipped,

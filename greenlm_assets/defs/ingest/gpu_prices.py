@@ -28,7 +28,7 @@ from greenlm_assets.lib.gpu_market.clients import (
 from greenlm_assets.lib.gpu_market.names import normalise_gpu_name
 from greenlm_assets.lib.gpu_market.observations import finalise, unknown_names
 from greenlm_assets.lib.gpu_market.parsers import ProviderParseError
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
 from greenlm_assets.lib.raw_load import RawLoadError, load_raw_table, quote_ident, read_ddl, unchanged_rows
 from greenlm_assets.lib.sources import source_ref_for
 
@@ -142,6 +142,7 @@ def gpu_price_observations(
                 replace_where="origin = 'snapshot'",
                 content_sha256=sha,
                 log_key=log_key,
+                allow_shrink=config.force,
             )
         df, preview = _loaded(
             con,
@@ -149,12 +150,13 @@ def gpu_price_observations(
             "price_source, provider, gpu_key, gpu_name_raw, quarantine_reason",
             "origin = 'snapshot'",
         )
+        version = table_data_version(con, TABLE, "origin = 'snapshot'")
     by_source = df.groupby("price_source").size().to_dict()
     context.log.info(
         f"raw.{TABLE}: {n} snapshot rows {by_source}" + (" (unchanged, not reloaded)" if skipped else "")
     )
     return dg.MaterializeResult(
-        data_version=dg.DataVersion(sha) if sha else None,
+        data_version=version,
         metadata={
             "dagster/row_count": n,
             "skipped_unchanged": skipped,
@@ -303,11 +305,13 @@ def gpu_purchase_prices(
                 ),
                 source_file=str(folder),
                 content_sha256=sha,
+                allow_shrink=config.force,
             )
         df, preview = _loaded(con, table, "gpu_name_raw, gpu_key")
+        version = table_data_version(con, table)
     context.log.info(f"raw.{table}: {n} rows" + (" (unchanged, not reloaded)" if skipped else ""))
     return dg.MaterializeResult(
-        data_version=dg.DataVersion(sha) if sha else None,
+        data_version=version,
         metadata={
             "dagster/row_count": n,
             "skipped_unchanged": skipped,
@@ -356,10 +360,12 @@ def gpu_name_map(
                 source="normalise_gpu_name",
                 source_ref="raw.gpu_specs.hardware_name",
                 content_sha256=sha,
+                allow_shrink=config.force,
             )
+        version = table_data_version(con, table)
     context.log.info(f"raw.{table}: {n} rows" + (" (unchanged, not reloaded)" if skipped else ""))
     return dg.MaterializeResult(
-        data_version=dg.DataVersion(sha),
+        data_version=version,
         metadata={
             "dagster/row_count": n,
             "skipped_unchanged": skipped,

@@ -24,7 +24,7 @@ from greenlm_assets.lib.catalog.leaderboard import (
 from greenlm_assets.lib.catalog.loading import load_staged_with_quarantine, previous_summary, record_fetch
 from greenlm_assets.lib.catalog.raw_asset import CATALOG_GROUP, catalog_check_specs, catalog_checks
 from greenlm_assets.lib.fingerprint import fingerprint
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
 from greenlm_assets.lib.raw_load import read_ddl, record_ingest, unchanged_rows
 
 DESCRIPTIONS = {
@@ -102,6 +102,7 @@ def build_leaderboard_asset(board: Board) -> dg.AssetsDefinition:
                         source=source,
                         source_ref=fetch.source_ref,
                         source_file=fetch.location,
+                        allow_shrink=config.force,
                     )
                 finally:
                     con.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
@@ -112,12 +113,13 @@ def build_leaderboard_asset(board: Board) -> dg.AssetsDefinition:
                 "SELECT count(*) FROM raw.open_llm_leaderboard_fetches WHERE board = ?", [board]
             ).fetchone()[0]
             preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{table} LIMIT 5").df()
+            version = table_data_version(con, table)
         context.log.info(
             f"raw.{table}: {summary.rows} rows ({fetch.mode}, fetch {fetch.fetch_id})"
             + (" (unchanged, not reloaded)" if skipped else "")
         )
         return dg.MaterializeResult(
-            data_version=dg.DataVersion(sha),
+            data_version=version,
             metadata={
                 **summary.metadata(),
                 "skipped_unchanged": skipped,

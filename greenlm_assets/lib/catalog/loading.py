@@ -57,6 +57,7 @@ def load_with_quarantine(
     source: str,
     source_ref: str,
     source_file: str,
+    allow_shrink: bool = False,
 ) -> tuple[LoadSummary, None]:
     """:func:`load_staged_with_quarantine` for an in-memory frame (live fetches, small third-party files)."""
     staged = f"_staged_{table}"
@@ -77,6 +78,7 @@ def load_with_quarantine(
             source=source,
             source_ref=source_ref,
             source_file=source_file,
+            allow_shrink=allow_shrink,
         )
     finally:
         con.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
@@ -93,13 +95,16 @@ def load_staged_with_quarantine(
     source: str,
     source_ref: str,
     source_file: str,
+    allow_shrink: bool = False,
 ) -> LoadSummary:
     """Quarantine bad rows, contract-check the rest, then replace ``raw.<table>`` and its quarantine slice.
 
     ``staged`` is a relation in ``con`` (e.g. from :func:`stage_csv`) with a ``_row`` column; everything runs as
     SQL inside DuckDB. Type and required-field violations still fail the whole load (they mean the file changed
     shape); row-level problems (duplicates, absurd values) are set aside with a reason; the main table is validated
-    and written before the quarantine slice, so a contract failure writes nothing.
+    and written before the quarantine slice, so a contract failure writes nothing. A load whose good rows fall
+    below half of the table's previous rows is held back (``raw_load.check_not_shrunk``) unless ``allow_shrink``;
+    the quarantine slice may shrink freely (fewer bad rows is good news).
     """
     judged, good, bad = f"_judged_{table}", f"_good_{table}", f"_bad_{table}"
     try:
@@ -115,7 +120,15 @@ def load_staged_with_quarantine(
         if count:
             # Check the quarantine rows first: a failure after the main table's commit would leave the two apart.
             validate_staged(con, bad, QUARANTINE_TABLE, source_file)
-        n = load_raw_staged(con, table, good, source=source, source_ref=source_ref, source_file=source_file)
+        n = load_raw_staged(
+            con,
+            table,
+            good,
+            source=source,
+            source_ref=source_ref,
+            source_file=source_file,
+            allow_shrink=allow_shrink,
+        )
         con.execute(read_ddl(QUARANTINE_TABLE))
         if not count:
             con.execute(f"DELETE FROM raw.{QUARANTINE_TABLE} WHERE table_name = ?", [table])
@@ -130,6 +143,7 @@ def load_staged_with_quarantine(
                 source_file=source_file,
                 replace_where="table_name = ?",
                 replace_params=[table],
+                allow_shrink=True,
             )
             reasons = dict(
                 con.execute(f'SELECT reason, count(*) FROM "{bad}" GROUP BY ALL ORDER BY 1').fetchall()

@@ -15,7 +15,7 @@ from greenlm_assets.lib.catalog import frames, loading
 from greenlm_assets.lib.catalog.frames import QUARANTINE_TABLE, Rule
 from greenlm_assets.lib.catalog.loading import LoadSummary, load_with_quarantine, previous_summary
 from greenlm_assets.lib.fingerprint import fingerprint
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
+from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
 from greenlm_assets.lib.raw_load import read_ddl, record_ingest, unchanged_rows
 
 CATALOG_GROUP = "catalog"
@@ -119,11 +119,13 @@ def build_catalog_asset(spec: CatalogSource) -> dg.AssetsDefinition:
                     source=spec.source,
                     source_ref=ref,
                     source_file=spec.source_file(),
+                    allow_shrink=config.force,
                 )
                 if sha is not None:
                     record_ingest(con, spec.table, sha, summary.rows, ref)
             checks = catalog_checks(con, spec.table, spec.key_columns, summary)
             preview = con.execute(f"SELECT * EXCLUDE (_source_ref) FROM raw.{spec.table} LIMIT 5").df()
+            version = table_data_version(con, spec.table)
         context.log.info(
             f"raw.{spec.table}: {summary.rows} rows, {summary.quarantined} quarantined, from {ref}"
             + (" (unchanged, not reloaded)" if skipped else "")
@@ -138,7 +140,7 @@ def build_catalog_asset(spec: CatalogSource) -> dg.AssetsDefinition:
                 "preview": md_preview(preview),
             },
             check_results=checks,
-            data_version=dg.DataVersion(sha) if sha else None,
+            data_version=version,
         )
 
     return _asset
