@@ -25,9 +25,10 @@ from jobs.registry import parameter_count, registry
 from jobs.rows import append_row, read_rows
 from tests.conftest import repo_root
 
+# --allow-dirty: a test run is no measurement, and a developer's tree may hold uncommitted edits (the rows say so)
 TINY = ["--model", "smollm-135m", "--backend", "pytorch", "--precision", "fp32", "--n-prompts", "2",
         "--new-tokens", "3", "--max-prompt-tokens", "16", "--repeats", "2", "--warmup", "1",
-        "--min-window-s", "0.3", "--idle-s", "0.2"]  # fmt: skip
+        "--min-window-s", "0.3", "--idle-s", "0.2", "--allow-dirty"]  # fmt: skip
 
 
 def test_count_generated_stops_after_first_eos() -> None:
@@ -134,17 +135,20 @@ def test_unsupported_combinations_are_refused_with_the_valid_list(tmp_path: Path
     assert not out.exists()
 
 
-def test_no_gpu_skips_gpu_configurations_without_rows(tmp_path: Path) -> None:
+def test_a_gpu_run_without_a_gpu_fails_loudly(tmp_path: Path) -> None:
+    """A GPU campaign started on the wrong machine must not "succeed" having measured nothing: exit 2, no row."""
     pytest.importorskip("torch")
     import torch
 
     if torch.cuda.is_available():
-        pytest.skip("this machine has a GPU")  # CI has none; the skip path is what is tested there
+        pytest.skip("this machine has a GPU")  # CI has none; the refusal is what is tested there
     out = tmp_path / "rows.jsonl"
     res = CliRunner().invoke(
         app, ["run", *TINY, "--device", "cuda", "--backend", "pytorch", "--out", str(out)]
     )
-    assert res.exit_code == 0 and "no CUDA GPU" in res.output
+    assert res.exit_code == 2, res.output
+    assert "no CUDA GPU is visible" in res.output and "1 GPU configuration(s) not measured" in res.output
+    assert "skipped" not in res.output
     assert not out.exists()
 
 
