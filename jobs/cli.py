@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -92,8 +92,18 @@ def run(
     deadline_s: Annotated[
         float | None, typer.Option(help="start no new configuration after this many seconds")
     ] = None,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            help="measure although the tree differs from its commit (or the commit is unknown); the rows say "
+            "allow_dirty=true and git_dirty, and the marts flag them (provenance_clean=false)"
+        ),
+    ] = False,
 ) -> None:
-    """Measure every configuration of the product; append one row per configuration to --out."""
+    """Measure every configuration of the product; append one row per configuration to --out.
+
+    Refuses (exit 2) when --device cuda finds no CUDA GPU, and when the project's tree is not a clean commit
+    unless --allow-dirty (data/measurements/, where rows are written, does not count)."""
     from jobs.harness import DEFAULT_CACHE, BenchConfig
 
     models = _split(model)
@@ -148,12 +158,13 @@ def run(
             )  # fmt: skip
         )
     if device == "cuda" and not _cuda_available():
-        console.print(
-            f"[yellow]no CUDA GPU here: {len(configs)} GPU configuration(s) skipped, no row written"
+        # A GPU campaign started on the wrong machine must not "succeed" having measured nothing.
+        _fail(
+            f"--device cuda but no CUDA GPU is visible here (torch.cuda.is_available() is False): "
+            f"{len(configs)} GPU configuration(s) not measured, no row written"
         )
-        _report_pipes(out, [], skipped=len(configs))
-        return
-    rows = _run_all(configs, out, deadline_s)
+    _check_provenance(allow_dirty)
+    rows = _run_all(configs, out, deadline_s, allow_dirty)
     _report_pipes(out, rows, skipped=len(combos) - len(configs))
     failed = [r for r in rows if r["status"] != "ok"]
     console.print(f"{len(rows)} row(s) appended to {out} ({len(failed)} failed)")
@@ -163,7 +174,36 @@ def run(
 app.command("quality")(quality)
 
 
-def _run_all(configs: list[Any], out: Path, deadline_s: float | None = None) -> list[dict[str, Any]]:
+def _check_provenance(allow_dirty: bool) -> None:
+    """Rows must come from a committed tree: refuse otherwise, or say loudly that --allow-dirty marks them."""
+    from jobs.provenance import ProvenanceError, require_clean
+
+    try:
+        state = require_clean(allow_dirty)
+    except ProvenanceError as exc:
+        _fail(str(exc))
+    if not state.clean:
+        console.print(f"[bold red]--allow-dirty: {state.describe()}; every row is marked allow_dirty=true")
+
+
+@app.command()
+def manifest(
+    out: Annotated[Path, typer.Option(help="where to write the manifest (JSON)")] = Path("greenlm_tree.json"),
+) -> None:
+    """Write the commit and the sha256 of every tracked file of this clean checkout, for a copy of the tree that
+    travels without its .git: there, GREENLM_TREE_MANIFEST=<file> makes the harness check the copy against it."""
+    from jobs.provenance import write_manifest
+
+    try:
+        state = write_manifest(out)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    console.print(f"manifest of commit {state.commit} written to {out}")
+
+
+def _run_all(
+    configs: list[Any], out: Path, deadline_s: float | None = None, allow_dirty: bool = False
+) -> list[dict[str, Any]]:
     from jobs.harness import run_config
     from jobs.rows import append_row
 
@@ -183,7 +223,9 @@ def _run_all(configs: list[Any], out: Path, deadline_s: float | None = None) -> 
                 break
             label = f"{cfg.model} {cfg.backend}/{cfg.precision}/{cfg.device} b={cfg.batch_size}"
             row = run_config(
-                cfg, on_stage=lambda s, label=label: bar.update(task, description=f"{label}: {s}")
+                cfg,
+                on_stage=lambda s, label=label: bar.update(task, description=f"{label}: {s}"),
+                allow_dirty=allow_dirty,
             )
             append_row(out, row)  # atomic: the row is in the file whole, or not at all
             rows.append(row)
@@ -274,7 +316,7 @@ def _report_pipes(out: Path, rows: list[dict[str, Any]], skipped: int) -> None:
         )
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     console.print(f"[red]error: {msg}")
     raise typer.Exit(code=2)
 

@@ -44,7 +44,10 @@ class NvmlMeter:
 
 
 class RaplMeter:
-    """Sum of the package-level RAPL domains; each domain's wrap-around is undone between reads."""
+    """Sum of the package-level RAPL domains (``intel-rapl:N``; sub-domains ``intel-rapl:N:M`` such as core or dram
+    are parts of a package and would count twice); each domain's wrap-around at ``max_energy_range_uj`` is undone
+    between reads. Reads must come more often than one wrap (minutes to hours at package power): the harness reads
+    at every window boundary."""
 
     source = "rapl"
     scope = "cpu"
@@ -76,17 +79,20 @@ class RaplMeter:
         return self._total_uj / 1e6
 
 
-def open_meter(device: str, gpu_index: int = 0) -> tuple[Meter | None, str]:
-    """The counter for ``device`` and a sentence on why there is none (``energy_source=estimate``)."""
+def open_meter(device: str, gpu_index: int = 0, powercap: Path = POWERCAP) -> tuple[Meter | None, str]:
+    """The counter for ``device`` and a sentence on why there is none (``energy_source=estimate``).
+
+    On a CPU, RAPL is measured wherever it is readable (since Linux 5.10 ``energy_uj`` is readable by root only:
+    run as root, or grant read access, to measure instead of estimating)."""
     if device == "cuda":
         try:
             return NvmlMeter(gpu_index), "NVML total energy counter"
         except Exception as exc:
             return None, f"NVML energy counter unavailable ({type(exc).__name__}: {exc})"
     try:
-        return RaplMeter(), "RAPL package counters"
+        return RaplMeter(powercap), f"RAPL package counters ({powercap})"
     except Exception as exc:
-        return None, f"RAPL not readable ({type(exc).__name__}: {exc})"
+        return None, f"RAPL not readable ({type(exc).__name__}: {exc}); CPU energy is CodeCarbon's estimate"
 
 
 def idle_power_w(meter: Meter, seconds: float, sync: Any = None) -> float:

@@ -96,7 +96,7 @@ def base_row(cfg: BenchConfig) -> dict[str, Any]:
     """Identity and provenance columns, filled even for a failed configuration."""
     spec = get_model(cfg.model)
     gpu = prov.gpu_info(cfg.gpu_index) if cfg.device == "cuda" else {}
-    commit, dirty = prov.git_commit()
+    tree = prov.git_state()
     try:
         params = parameter_count(cfg.model)
     except Exception:
@@ -137,16 +137,24 @@ def base_row(cfg: BenchConfig) -> dict[str, Any]:
         "warmup_calls": cfg.warmup,
         "min_window_s": cfg.min_window_s,
         "country_iso3": cfg.country_iso3,
-        "git_commit": commit,
-        "git_dirty": dirty,
+        "git_commit": tree.commit,
+        "git_dirty": tree.dirty,
+        "git_dirty_paths": json.dumps(list(tree.dirty_paths[:20])) if tree.dirty_paths else None,
+        "git_state_method": tree.method,
+        "allow_dirty": False,  # the CLI's --allow-dirty sets it: a row measured from a tree it could not vouch for
         "library_versions": json.dumps(prov.library_versions(), sort_keys=True),
         "config": json.dumps(cfg.identity(), sort_keys=True),
     }
 
 
-def run_config(cfg: BenchConfig, on_stage: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
-    """Measure ``cfg`` and return its row; a crash or out-of-memory gives ``status=failed`` with the reason."""
+def run_config(
+    cfg: BenchConfig, on_stage: Callable[[str], None] = lambda s: None, allow_dirty: bool = False
+) -> dict[str, Any]:
+    """Measure ``cfg`` and return its row; a crash or out-of-memory gives ``status=failed`` with the reason.
+
+    The provenance check (refuse a dirty tree) is the caller's (``jobs/cli.py``); ``allow_dirty`` is recorded."""
     row = base_row(cfg)
+    row["allow_dirty"] = allow_dirty
     try:
         row.update(_measure(cfg, row, on_stage))
         row["status"] = "ok"
@@ -266,17 +274,14 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
         windows = [acc.Window(w.window_s, p_est * w.window_s, w.tokens_out, w.tokens_in, w.n_calls, w.prefill_s)
                    for w in windows]  # fmt: skip
 
+    # The row's figures are ratios of sums over the windows; the per-window values give sd, cv and the interval.
+    out.update(acc.aggregate_windows(windows, p_idle, cfg.batch_size))
+    out["aggregation"] = acc.AGGREGATION
+    out["energy_is_estimate"] = out.get("energy_source") == "estimate"
     per = [acc.window_metrics(w, p_idle) for w in windows]
-    for name in ("tokens_per_s", "j_per_output_token", "j_per_output_token_net", "wh_per_1k_tokens",
-                 "avg_power_w", "energy_j", "energy_net_j"):  # fmt: skip
-        m, sd, cv = acc.mean_sd_cv([p[name] for p in per])
-        out[name] = m
-        if name in ("tokens_per_s", "j_per_output_token", "j_per_output_token_net", "avg_power_w"):
-            out[f"{name}_sd"], out[f"{name}_cv"] = sd, cv
-    dec = [acc.decode_tokens_per_s(w, cfg.batch_size) for w in windows]
-    out["decode_tokens_per_s"], out["decode_tokens_per_s_sd"], _ = acc.mean_sd_cv(dec)
     tokens_out = sum(w.tokens_out for w in windows)
     out.update(
+        n_windows=len(windows),
         window_s=acc.mean_sd_cv([w.window_s for w in windows])[0],
         windows_s=[round(w.window_s, 4) for w in windows],
         calls_per_window=acc.mean_sd_cv([w.n_calls for w in windows])[0],
@@ -291,27 +296,59 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
         out["codecarbon_g_co2e_per_1k_tokens"] = cc_cols["codecarbon_emissions_kg"] * 1e3 * 1000 / tokens_out
         gpu_kwh = cc_cols.get("codecarbon_gpu_energy_kwh")
         if gpu_kwh and out.get("energy_source") == "nvml":
-            # Same scope (gpu) on both sides: how far CodeCarbon's sampled figure is from the counter.
+            # CodeCarbon's GPU figure reads this same NVML counter: the ratio checks CodeCarbon's bookkeeping (its
+            # tracker's start and stop against our window boundaries), it is no independent measurement of energy.
+            # Its machine total adds CPU and RAM estimates to the counter: what the host adds, as CodeCarbon guesses.
             counter_j = sum(w.energy_j or 0.0 for w in windows)
             out["codecarbon_gpu_vs_counter_ratio"] = gpu_kwh * 3.6e6 / counter_j if counter_j else None
+            out["codecarbon_machine_vs_counter_ratio"] = (
+                cc_cols["codecarbon_energy_kwh"] * 3.6e6 / counter_j if counter_j else None
+            )
     out["peak_memory_gb"], out["peak_memory_scope"] = _peak_memory_gb(cfg.device)
 
-    hw = prov.gpu_spec(row.get("gpu_name")) if cfg.device == "cuda" else None
-    params = row.get("parameters")
-    if hw and params:
-        flops = hw["fp32_flop_s"] if cfg.precision == "fp32" else hw["bf16_flop_s"]
-        bound = acc.decode_bound_tokens_per_s(
-            cfg.batch_size, params, STORED_BYTES[cfg.precision], hw["hbm_bytes_per_s"], flops
-        )
+    if cfg.device == "cuda":
         out.update(
-            bound_tokens_per_s=bound, hbm_bytes_per_s=hw["hbm_bytes_per_s"], hardware_catalog=hw["epoch_name"]
-        )
-        if bound:
-            out["roofline_efficiency"] = out["tokens_per_s"] / bound
-            if out["decode_tokens_per_s"]:
-                out["roofline_efficiency_decode"] = out["decode_tokens_per_s"] / bound
+            roofline_columns(
+                row.get("gpu_name"), row.get("parameters"), cfg.precision, cfg.batch_size,
+                out["tokens_per_s"], out.get("decode_tokens_per_s"),
+            )
+        )  # fmt: skip
     else:
-        out["roofline_note"] = "no memory bandwidth for this hardware in jobs/hardware_table.json"
+        out["roofline_note"] = "CPU run: no decode roofline (no CPU bandwidth in jobs/hardware_table.json)"
+    return out
+
+
+def roofline_columns(
+    gpu_name: str | None,
+    parameters: int | None,
+    precision: str,
+    batch_size: int,
+    tokens_per_s: float | None,
+    decode_tokens_per_s: float | None,
+) -> dict[str, Any]:
+    """The decode bound of MEASUREMENT.md for a GPU row and the efficiencies against it.
+
+    ``bound = min(b x HBM bytes/s / weight bytes, peak FLOP/s / (2 x parameters))`` with the stored precision's bytes
+    per parameter and the fp32 peak for fp32 (bf16 peak otherwise), from ``jobs/hardware_table.json``; a GPU the
+    table does not list, or an unknown parameter count, gets a note instead of a bound.
+    """
+    hw = prov.gpu_spec(gpu_name)
+    if not hw or not parameters:
+        why = "no memory bandwidth for this hardware" if not hw else "no parameter count"
+        return {"roofline_note": f"{why} in jobs/hardware_table.json"}
+    flops = hw["fp32_flop_s"] if precision == "fp32" else hw["bf16_flop_s"]
+    bound = acc.decode_bound_tokens_per_s(
+        batch_size, parameters, STORED_BYTES[precision], hw["hbm_bytes_per_s"], flops
+    )
+    out: dict[str, Any] = {
+        "bound_tokens_per_s": bound,
+        "hbm_bytes_per_s": hw["hbm_bytes_per_s"],
+        "hardware_catalog": hw["epoch_name"],
+    }
+    if bound:
+        out["roofline_efficiency"] = None if tokens_per_s is None else tokens_per_s / bound
+        if decode_tokens_per_s:
+            out["roofline_efficiency_decode"] = decode_tokens_per_s / bound
     return out
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
@@ -47,31 +49,145 @@ def library_versions() -> dict[str, str | None]:
     return out
 
 
-@cache
-def git_commit() -> tuple[str | None, bool | None]:
-    """(commit, dirty) of the checkout; ``GREENLM_GIT_COMMIT`` wins (a copied tree has no .git)."""
-    env = os.environ.get("GREENLM_GIT_COMMIT")
-    if env:
-        return env, None
+# The harness's own output folder: rows being appended there are not the code that measured them.
+OUTPUT_PATHS = ("data/measurements/",)
+# Set to a manifest written by ``greenlm-bench manifest`` to verify a copied tree that has no (or another) .git.
+MANIFEST_ENV = "GREENLM_TREE_MANIFEST"
+
+
+@dataclass(frozen=True)
+class TreeState:
+    """The commit a measurement ran from, and whether the files matched it.
+
+    ``dirty``: True when a file outside ``OUTPUT_PATHS`` differs from the commit (tracked change or untracked file),
+    False when none does, None when it cannot be told (no git, a declared ``GREENLM_GIT_COMMIT``).
+    ``method``: git | manifest | declared | unknown.
+    """
+
+    commit: str | None
+    dirty: bool | None
+    dirty_paths: tuple[str, ...] = ()
+    method: str = "unknown"
+
+    @property
+    def clean(self) -> bool:
+        return self.commit is not None and self.dirty is False
+
+    def describe(self) -> str:
+        if self.commit is None:
+            return "the commit of this tree is unknown (no git checkout, no manifest)"
+        if self.dirty is None:
+            return f"commit {self.commit[:12]} is declared ({self.method}), the files cannot be checked against it"
+        if self.dirty:
+            shown = ", ".join(self.dirty_paths[:8]) + (" ..." if len(self.dirty_paths) > 8 else "")
+            return (
+                f"the tree differs from commit {self.commit[:12]} in {len(self.dirty_paths)} path(s): {shown}"
+            )
+        return f"clean tree at commit {self.commit[:12]} ({self.method})"
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+
+
+def _is_output(path: str) -> bool:
+    return any(path.startswith(p) for p in OUTPUT_PATHS)
+
+
+def tree_state(root: Path = REPO_ROOT) -> TreeState:
+    """The whole project's commit and cleanliness (every tracked and untracked, not ignored, file)."""
+    manifest = os.environ.get(MANIFEST_ENV)
+    if manifest:
+        return verify_manifest(Path(manifest), root)
+    declared = os.environ.get("GREENLM_GIT_COMMIT")
+    if declared:
+        return TreeState(declared, None, (), "declared")
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "jobs"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        return commit, bool(dirty)
+        commit = _git(root, "rev-parse", "HEAD").strip()
+        status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
     except (OSError, subprocess.SubprocessError):
-        return None, None
+        return TreeState(None, None, (), "unknown")
+    paths = []
+    entries = iter(status.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC":  # a rename/copy is followed by its source path
+            next(entries, None)
+        if not _is_output(path):
+            paths.append(path)
+    return TreeState(commit, bool(paths), tuple(sorted(paths)), "git")
+
+
+@cache
+def git_state() -> TreeState:
+    """``tree_state()`` of this checkout, once per process (rows appended later do not change it)."""
+    return tree_state()
+
+
+class ProvenanceError(RuntimeError):
+    """A measurement asked for from a tree that is not a clean commit, without --allow-dirty."""
+
+
+def require_clean(allow_dirty: bool) -> TreeState:
+    """This checkout's state; raises ``ProvenanceError`` unless it is a clean commit or ``allow_dirty``."""
+    state = git_state()
+    if not state.clean and not allow_dirty:
+        raise ProvenanceError(
+            f"{state.describe()}. Measured rows must come from a committed tree: commit (or stash) first, ship a "
+            "manifest with a copied tree (greenlm-bench manifest), or pass --allow-dirty to measure anyway "
+            "(the rows then say allow_dirty=true and the marts flag them provenance_clean=false)"
+        )
+    return state
+
+
+def git_commit() -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the checkout (see ``tree_state``)."""
+    state = git_state()
+    return state.commit, state.dirty
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_manifest(out: Path, root: Path = REPO_ROOT) -> TreeState:
+    """Write ``{"commit", "files": {path: sha256}}`` for every tracked file of a clean checkout (refused if dirty).
+
+    Ship it with a copy of the tree (a machine where .git is missing or holds another commit) and point
+    ``GREENLM_TREE_MANIFEST`` at it there: the harness then checks the copy's files against this commit.
+    """
+    state = tree_state(root)
+    if not state.clean:
+        raise RuntimeError(f"refusing to write a manifest: {state.describe()}")
+    files = [f for f in _git(root, "ls-files", "-z").split("\0") if f]
+    out.write_text(
+        json.dumps({"commit": state.commit, "files": {f: _sha256(root / f) for f in files}}, indent=0)
+    )
+    return state
+
+
+def verify_manifest(manifest: Path, root: Path = REPO_ROOT) -> TreeState:
+    """A copy of the tree checked file by file against a manifest: changed or missing files, and files under
+    ``jobs/`` (the harness's code and model configs) that the commit does not have, make it dirty."""
+    try:
+        data = json.loads(manifest.read_text())
+        commit, files = str(data["commit"]), dict(data["files"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return TreeState(None, None, (f"unreadable manifest {manifest}: {exc}",), "manifest")
+    bad = [
+        p for p, sha in files.items()
+        if not _is_output(p) and (not (root / p).is_file() or _sha256(root / p) != sha)
+    ]  # fmt: skip
+    extra = [
+        str(f.relative_to(root)) for f in (root / "jobs").rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts and str(f.relative_to(root)) not in files
+    ]  # fmt: skip
+    paths = tuple(sorted(bad + extra))
+    return TreeState(commit, bool(paths), paths, "manifest")
 
 
 def nvml_index(cuda_index: int = 0) -> int:

@@ -25,9 +25,10 @@ from jobs.registry import parameter_count, registry
 from jobs.rows import append_row, read_rows
 from tests.conftest import repo_root
 
+# --allow-dirty: a test run is no measurement, and a developer's tree may hold uncommitted edits (the rows say so)
 TINY = ["--model", "smollm-135m", "--backend", "pytorch", "--precision", "fp32", "--n-prompts", "2",
         "--new-tokens", "3", "--max-prompt-tokens", "16", "--repeats", "2", "--warmup", "1",
-        "--min-window-s", "0.3", "--idle-s", "0.2"]  # fmt: skip
+        "--min-window-s", "0.3", "--idle-s", "0.2", "--allow-dirty"]  # fmt: skip
 
 
 def test_count_generated_stops_after_first_eos() -> None:
@@ -135,17 +136,20 @@ def test_unsupported_combinations_are_refused_with_the_valid_list(tmp_path: Path
     assert not out.exists()
 
 
-def test_no_gpu_skips_gpu_configurations_without_rows(tmp_path: Path) -> None:
+def test_a_gpu_run_without_a_gpu_fails_loudly(tmp_path: Path) -> None:
+    """A GPU campaign started on the wrong machine must not "succeed" having measured nothing: exit 2, no row."""
     pytest.importorskip("torch")
     import torch
 
     if torch.cuda.is_available():
-        pytest.skip("this machine has a GPU")  # CI has none; the skip path is what is tested there
+        pytest.skip("this machine has a GPU")  # CI has none; the refusal is what is tested there
     out = tmp_path / "rows.jsonl"
     res = CliRunner().invoke(
         app, ["run", *TINY, "--device", "cuda", "--backend", "pytorch", "--out", str(out)]
     )
-    assert res.exit_code == 0 and "no CUDA GPU" in res.output
+    assert res.exit_code == 2, res.output
+    assert "no CUDA GPU is visible" in res.output and "1 GPU configuration(s) not measured" in res.output
+    assert "skipped" not in res.output
     assert not out.exists()
 
 
@@ -288,3 +292,67 @@ def test_quanto_int4_generates_at_batch_above_one() -> None:
         assert fixed.generate(input_ids=ids, attention_mask=mask, **gen).shape == (2, 14)
         # the hook only makes the input contiguous: the head's numbers are the plain head's on a contiguous copy
         assert torch.equal(fixed.lm_head(last), plain.lm_head(last.contiguous()))
+
+
+def test_an_unchanged_smoke_run_is_not_run_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` twice with nothing changed: the smoke run is skipped, its fresh file stays byte-identical, so
+    raw.benchmark_runs is not reloaded (and dbt, which reads it, is not rebuilt); force: true runs it again."""
+    from tests.conftest import load_defs, materialize_all
+
+    monkeypatch.setenv("GREENLM_DUCKDB_PATH", str(tmp_path / "greenlm.duckdb"))
+    defs = load_defs()
+    selection = 'key:"jobs/greenlm_bench_run" or key:"raw/benchmark_runs"'
+
+    def mats(result) -> dict[str, object]:
+        return {
+            e.materialization.asset_key.to_user_string(): e.materialization
+            for e in result.get_asset_materialization_events()
+        }
+
+    first = materialize_all(defs, selection=selection)
+    assert first.success
+    fresh = tmp_path / "benchmark_runs_fresh" / "latest.jsonl"
+    before = fresh.read_bytes()
+    m1 = mats(first)
+    assert m1["jobs/greenlm_bench_run"].metadata["skipped_unchanged"].value is False
+    second = materialize_all(defs, selection=selection)
+    m2 = mats(second)
+    assert m2["jobs/greenlm_bench_run"].metadata["skipped_unchanged"].value is True
+    assert m2["raw/benchmark_runs"].metadata["skipped_unchanged"].value is True
+    assert fresh.read_bytes() == before
+    assert (
+        m2["jobs/greenlm_bench_run"].tags["dagster/data_version"]
+        == m1["jobs/greenlm_bench_run"].tags["dagster/data_version"]
+    )
+    import dagster as dg
+
+    from greenlm_assets.defs.resources import build_resources
+
+    forced = dg.materialize(
+        list(defs.assets or []),
+        resources=build_resources(),
+        selection=selection,
+        run_config={"ops": {"jobs__greenlm_bench_run": {"config": {"force": True}}}},
+    )
+    assert mats(forced)["jobs/greenlm_bench_run"].metadata["skipped_unchanged"].value is False
+    assert fresh.read_bytes() != before  # a new measurement: new run_id, new timings
+
+
+def test_smoke_inputs_follow_the_harness_code_not_its_caches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from greenlm_assets.defs.ingest import benchmark_runs as bench
+
+    jobs = tmp_path / "jobs"
+    shutil.copytree(repo_root() / "jobs", jobs, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(bench, "JOBS_DIR", jobs)
+    cfg = bench.BenchmarkRunConfig()
+    sha = bench.smoke_inputs_sha(cfg)
+    (jobs / "__pycache__").mkdir(exist_ok=True)
+    (jobs / "__pycache__" / "harness.cpython-311.pyc").write_bytes(b"compiled")
+    assert bench.smoke_inputs_sha(cfg) == sha  # compiling the code changes nothing
+    assert bench.smoke_inputs_sha(bench.BenchmarkRunConfig(new_tokens=3)) != sha  # another configuration
+    (jobs / "accounting.py").write_text((jobs / "accounting.py").read_text() + "\n# edited\n")
+    assert bench.smoke_inputs_sha(cfg) != sha  # another harness

@@ -133,3 +133,32 @@ def test_profile_refuses_without_a_gpu() -> None:
     result = CliRunner().invoke(app, ["profile", "--model", "smollm-135m"])
     assert result.exit_code != 0
     assert "needs a CUDA GPU" in result.output
+
+
+class _ReplayOnCpu:
+    """A CUDA graph's role on CPU: ``replay()`` runs the ``k`` decoding steps that a graph of ``k`` steps captured
+    (the real step, ``_decode_one``), and counts the replays. ``decode()``'s split of a request into k-step replays
+    plus 1-step replays - the bookkeeping the GPU figures rest on - is what is under test; the capture itself runs in
+    tests/test_gpu.py on the GPU machine."""
+
+    def __init__(self, decoder: StaticGreedyDecoder, k: int) -> None:
+        self.decoder, self.k, self.replays = decoder, k, 0
+
+    def replay(self) -> None:
+        self.replays += 1
+        for _ in range(self.k):
+            self.decoder._decode_one()
+
+
+@pytest.mark.parametrize("n", [1, 8, 9, 20])
+def test_graph_replays_cover_exactly_the_requested_tokens(n: int) -> None:
+    model = _tiny_model()
+    ids, mask = _left_padded([[5, 17, 33, 8, 9], [7, 3, 60]])
+    decoder = StaticGreedyDecoder(model, [EOS], compile_step=False, cuda_graph=False, steps_per_graph=8)
+    decoder(ids, mask, 20)  # sizes the static cache (20 tokens) as the GPU path's first call does
+    graphs = {1: _ReplayOnCpu(decoder, 1), 8: _ReplayOnCpu(decoder, 8)}
+    decoder._graphs = graphs
+    got = decoder(ids, mask, n)
+    assert torch.equal(got, _reference(model, ids, mask, n))
+    # n - 1 steps after the prefill's first token: (n - 1) // 8 replays of the 8-step graph, the rest one by one
+    assert (graphs[8].replays, graphs[1].replays) == ((n - 1) // 8, (n - 1) % 8)

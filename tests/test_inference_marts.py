@@ -50,12 +50,21 @@ def test_every_measured_run_lands_once_with_its_own_scope(con: duckdb.DuckDBPyCo
     )
     assert runs.inference_run_key.is_unique
     assert len(runs[runs.source != "greenlm"]) == len(third_party)
-    n_greenlm, n_history = con.execute(
-        "SELECT count(*) FILTER (WHERE is_current), count(*) FILTER (WHERE NOT is_current) "
+    n_greenlm, n_history, n_smoke = con.execute(
+        "SELECT count(*) FILTER (WHERE is_current AND meets_protocol), count(*) FILTER (WHERE NOT is_current), "
+        "count(*) FILTER (WHERE NOT meets_protocol) "
         "FROM staging.stg_benchmark_runs__runs WHERE status = 'ok' AND j_per_output_token IS NOT NULL"
     ).fetchone()
-    # a configuration measured again lands once, as its current run; the shipped data has such re-measurements
-    assert (runs.source == "greenlm").sum() == n_greenlm > 0 and n_history > 0
+    # a configuration measured again lands once, as its current run; the shipped data has such re-measurements;
+    # runs off the protocol (the `make run` smoke run) stay in staging, out of the mart
+    assert (runs.source == "greenlm").sum() == n_greenlm > 0 and n_history > 0 and n_smoke >= 1
+    smoke_keys = set(
+        df(
+            con,
+            "SELECT 'greenlm:' || run_id AS k FROM staging.stg_benchmark_runs__runs WHERE NOT meets_protocol",
+        ).k
+    )
+    assert not smoke_keys & set(runs.inference_run_key)
     greenlm = runs[runs.source == "greenlm"]
     assert (
         set(greenlm.energy_scope) <= {"gpu", "cpu", "machine"}

@@ -228,23 +228,35 @@ def test_smollm_study_labels_cpu_energy_as_estimate_and_uses_the_us_grid(
     fig.clf()
 
 
-def test_codecarbon_chart_uses_the_harness_counter_total(con: duckdb.DuckDBPyConnection) -> None:
-    """counter_kj (energy_j x repeats) reproduces the harness's own CodeCarbon/NVML ratio for every run."""
+def test_codecarbon_chart_claims_no_cross_check_of_the_counter(con: duckdb.DuckDBPyConnection) -> None:
+    """CodeCarbon's GPU figure reads the same NVML counter (ratio ~1 by construction): the chart does not draw it
+    against the counter. It shows the machine total, whose excess over the counter is CodeCarbon's host estimate."""
     data = chart_data(con, "own_runs_codecarbon_vs_counter")
-    ratios = con.execute(
-        f"SELECT codecarbon_gpu_vs_counter_ratio {PROTOCOL_GPU} AND codecarbon_energy_kwh > 0 "
-        "AND codecarbon_gpu_energy_kwh > 0"
-    ).fetchnumpy()["codecarbon_gpu_vs_counter_ratio"]
     runs = data["runs"]
-    assert len(runs) == len(ratios) >= 40
-    assert np.allclose(np.sort(runs["codecarbon_gpu_kj"] / runs["counter_kj"]), np.sort(ratios), rtol=1e-6)
-    assert (runs["codecarbon_total_kj"] > runs["codecarbon_gpu_kj"]).all()  # machine = GPU + CPU + RAM
+    same_counter = con.execute(
+        f"SELECT median(codecarbon_gpu_vs_counter_ratio) {PROTOCOL_GPU} AND codecarbon_gpu_energy_kwh > 0"
+    ).fetchone()[0]
+    assert same_counter == pytest.approx(1.0, abs=0.01)  # why the GPU part is no independent check
+    assert "codecarbon_gpu_kj" not in runs.columns
+    n = con.execute(
+        f"SELECT count(*) {PROTOCOL_GPU} AND codecarbon_energy_kwh > 0 AND energy_total_j > 0"
+    ).fetchone()
+    assert len(runs) == n[0] >= 40
+    totals = con.execute(
+        f"SELECT sum(energy_total_j) / 1000 {PROTOCOL_GPU} AND codecarbon_energy_kwh > 0"
+    ).fetchone()
+    assert runs["counter_kj"].sum() == pytest.approx(totals[0])
+    assert (
+        runs["codecarbon_total_kj"] > runs["counter_kj"]
+    ).all()  # machine = the counter + CPU + RAM estimates
     fig = CHARTS["own_runs_codecarbon_vs_counter"].draw(data)
-    ax = fig.axes[0]
+    ax, ax_share = fig.axes[:2]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     diagonal = [line for line in ax.get_lines() if line.get_label().startswith("y = x")]
     assert len(diagonal) == 1 and np.allclose(diagonal[0].get_xdata(), diagonal[0].get_ydata())
-    assert sum(len(c.get_offsets()) for c in ax.collections) == 2 * len(runs)  # GPU part and machine total
+    assert sum(len(c.get_offsets()) for c in ax.collections) == len(runs)  # the machine total only
+    assert "ESTIMATE" in ax_share.get_ylabel() and "not drawn" in ax.get_title()
+    assert "not a cross-check" in CHARTS["own_runs_codecarbon_vs_counter"].title
     fig.clf()
 
 

@@ -516,11 +516,23 @@ def quality(
             "of running the reference again; its model, prompt, max tokens and weights must match"
         ),
     ] = None,
+    allow_dirty: Annotated[
+        bool, typer.Option(help="measure although the tree is not a clean commit (rows say allow_dirty=true)")
+    ] = False,
 ) -> None:
     """SQuAD EM/F1 next to energy for every backend x precision: J and gCO2e per correct answer."""
     from rich.console import Console
 
+    from jobs.provenance import ProvenanceError, require_clean
+
     console = Console(stderr=True)
+    try:
+        tree = require_clean(allow_dirty)
+    except ProvenanceError as exc:
+        console.print(f"[red]error: {exc}")
+        raise typer.Exit(code=2) from exc
+    if not tree.clean:
+        console.print(f"[bold red]--allow-dirty: {tree.describe()}")
     grid = _parse_configs(configs, device)
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     out = out or MEASUREMENTS / f"quality_{device}_{date}.jsonl"

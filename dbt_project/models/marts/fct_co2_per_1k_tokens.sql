@@ -5,6 +5,9 @@
   Data; data_year per row, location-based). The energy keeps the run's scope (energy_scope): a gpu-scope figure
   times the grid is the GPU's share only. Named examples of the seed SmolLM study: France, and South Carolina - no
   state-level intensity with a source is shipped, so South Carolina is the US national average (USA row).
+  energy_is_estimate / provenance_clean come with the run (fct_inference_efficiency); the 95 % interval of the run's
+  energy carries over: g_co2e_per_1k_tokens_ci95_low/high = wh_per_1k_tokens_ci95_low/high / 1000 x grid (the grid
+  intensity's own uncertainty is not in it).
 #}
 with runs as (
     select
@@ -18,7 +21,12 @@ with runs as (
         gpu_key,
         precision,
         batch_size,
-        wh_per_1k_tokens
+        wh_per_1k_tokens,
+        wh_per_1k_tokens_ci95_low,
+        wh_per_1k_tokens_ci95_high,
+        energy_source,
+        energy_is_estimate,
+        provenance_clean
     from {{ ref('fct_inference_efficiency') }}
     where wh_per_1k_tokens is not null
 ),
@@ -43,6 +51,8 @@ final as (
         grid.g_co2e_per_kwh as grid_g_co2e_per_kwh,
         grid.data_year as grid_data_year,
         runs.wh_per_1k_tokens / 1000 * grid.g_co2e_per_kwh as g_co2e_per_1k_tokens,
+        runs.wh_per_1k_tokens_ci95_low / 1000 * grid.g_co2e_per_kwh as g_co2e_per_1k_tokens_ci95_low,
+        runs.wh_per_1k_tokens_ci95_high / 1000 * grid.g_co2e_per_kwh as g_co2e_per_1k_tokens_ci95_high,
         named_examples.named_example
     from runs
     cross join grid

@@ -12,6 +12,8 @@
     local_usd_per_gpu_hour    = purchase_price_usd / (lifetime_years x 8760 x utilisation)
     local_usd_per_1k_tokens   = local_usd_per_gpu_hour x gpus_billed / (tokens_per_s x 3.6) + usd_per_1k_tokens_energy
   The energy figure keeps the run's scope (energy_scope): ML.ENERGY's gpu scope leaves out the host.
+  GreenLM runs carry their 95 % interval: usd_per_1k_tokens_rental_ci95_low/high from tokens_per_s_ci95_high/low (the
+  rental is per hour, so the faster end is the cheaper one); provenance_clean comes with the run.
 #}
 with runs as (
     select * from {{ ref('fct_inference_efficiency') }}
@@ -51,7 +53,10 @@ sized as (
         runs.batch_size,
         runs.task,
         runs.tokens_per_s,
+        runs.tokens_per_s_ci95_low,
+        runs.tokens_per_s_ci95_high,
         runs.wh_per_1k_tokens,
+        runs.provenance_clean,
         runs.weight_gb,
         gpus.memory_gb as gpu_memory_gb,
         cast(ceil(runs.weight_gb * (1 + {{ var('gpu_memory_headroom') }}) / gpus.memory_gb) as integer)
@@ -86,6 +91,9 @@ costed as (
     select
         *,
         median_usd_per_gpu_hour * gpus_billed / (tokens_per_s * 3.6) as usd_per_1k_tokens_rental,
+        median_usd_per_gpu_hour * gpus_billed / (tokens_per_s_ci95_high * 3.6) as usd_per_1k_tokens_rental_ci95_low,
+        median_usd_per_gpu_hour * gpus_billed / (nullif(greatest(tokens_per_s_ci95_low, 0), 0) * 3.6)
+            as usd_per_1k_tokens_rental_ci95_high,
         wh_per_1k_tokens / 1000 * usd_per_kwh as usd_per_1k_tokens_energy,
         local_usd_per_gpu_hour * gpus_billed / (tokens_per_s * 3.6) as local_usd_per_1k_tokens_hardware
     from priced
@@ -118,6 +126,9 @@ final as (
         n_provider_quotes,
         rental_price_date,
         usd_per_1k_tokens_rental,
+        usd_per_1k_tokens_rental_ci95_low,
+        usd_per_1k_tokens_rental_ci95_high,
+        provenance_clean,
         electricity_country,
         electricity_price_kind,
         electricity_price_period,

@@ -11,6 +11,12 @@
   weights, or int8/int4 weight-only quantisation that computes in 16 bits; fp32/fp8/mxfp4 peaks are not the bf16
   one), one model replica (num_gpus = tensor-parallel degree: no data/pipeline/expert parallel), and a GPU whose
   bandwidth and bf16 peak dim_gpus knows. GreenLM rows carry the harness's own figures (roofline_source 'harness').
+  GreenLM rows: only runs meeting the protocol (smoke runs stay in staging; data test only_protocol_runs); figures are
+  ratios of sums over the windows with their per-window spread and 95 % interval (*_sd, *_cv, *_ci95_low/high);
+  energy_is_estimate = CodeCarbon's CPU estimate (no RAPL), never a measurement; provenance_clean = measured from a
+  clean, known commit (false for every GPU row committed so far: flagged, not dropped). Plausibility (data tests,
+  failing the build and naming the row): tokens_per_s <= bound_tokens_per_s, and j_per_output_token >= avg_power_w /
+  bound_tokens_per_s (the least energy per token the bound allows at the measured power).
 #}
 with runs as (
     select * from {{ ref('int_inference_runs_unioned') }}
@@ -101,7 +107,20 @@ final as (
         end as roofline_source,
         tokens_per_s_cv,
         peak_memory_gb,
-        country_iso3
+        country_iso3,
+        energy_source,
+        energy_is_estimate,
+        provenance_clean,
+        n_windows,
+        tokens_per_s_sd,
+        tokens_per_s_ci95_low,
+        tokens_per_s_ci95_high,
+        j_per_output_token_sd,
+        j_per_output_token_cv,
+        j_per_output_token_ci95_low,
+        j_per_output_token_ci95_high,
+        wh_per_1k_tokens_ci95_low,
+        wh_per_1k_tokens_ci95_high
     from computed
 )
 

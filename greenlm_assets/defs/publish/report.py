@@ -57,6 +57,19 @@ TABLES = (
         deps=("marts/fct_memory_ratios",),
         provenance="marts.fct_memory_ratios <- seeds reference.precision_bytes, reference.model_architectures",
     ),
+    ReportTable(
+        name="own_runs_trust",
+        title="GreenLM's own runs in the marts: energy source, estimates and provenance",
+        sql="SELECT device, energy_source, energy_is_estimate, provenance_clean, count(*) AS runs, "
+        "median(j_per_output_token_cv) AS median_window_cv_j_per_token, min(n_windows) AS min_windows "
+        "FROM marts.fct_inference_efficiency WHERE source = 'greenlm' GROUP BY ALL ORDER BY ALL",
+        deps=("marts/fct_inference_efficiency",),
+        provenance="marts.fct_inference_efficiency <- staging.stg_benchmark_runs__runs (data/measurements/*.jsonl): "
+        "runs meeting the protocol only; figures are ratios of sums over the windows, with 95 % intervals",
+        note="energy_is_estimate: CodeCarbon's CPU estimate (no RAPL), never ranked against measurements. "
+        "provenance_clean = false: not measured from a clean, known commit (the committed GPU rows: device copies "
+        "with uncommitted edits, or no recorded state) - kept and flagged, not dropped; the harness now refuses.",
+    ),
 )
 
 

@@ -2,6 +2,13 @@
   Every measured inference run in one schema: third-party runs (LLM-Perf: machine scope; ML.ENERGY: gpu scope) and
   GreenLM's own finished runs (greenlm-bench: gpu = NVML, cpu = RAPL/estimate, as the harness recorded it, with its
   own roofline figures). One row per run, never merged across scopes.
+  - GreenLM rows: only finished runs that meet the protocol (meets_protocol: >= 3 windows of >= 5 s), one per
+    configuration (is_current); smoke runs (`make run`) and other off-protocol runs stay in staging only. Figures are
+    staging's ratios of sums with the per-window spread (sd, cv, 95 % interval); energy_is_estimate marks CodeCarbon's
+    CPU estimate (no RAPL); provenance_clean says whether the row was measured from a clean, known commit (the
+    committed GPU rows were not: kept and flagged, not dropped).
+  - Third-party rows: energy_source 'published' (their own method and scope), no per-window spread, provenance as
+    published (provenance_clean null).
   - gpu_key: from seed inference_hardware_gpu_keys ((source, hardware) -> dim_gpus key; gpu_key_assumed where the
     source leaves form factor or memory unstated). NULL for CPU runs.
   - params_b: GreenLM's exact count (the harness counts the loaded parameters), else dim_models' (leaderboard, from
@@ -31,7 +38,8 @@ precision_bytes as (
 
 greenlm as (
     select * from {{ ref('stg_benchmark_runs__runs') }}
-    where status = 'ok' and j_per_output_token is not null and is_current  -- a re-measured configuration once
+    -- the protocol, and a re-measured configuration once; smoke runs stay in staging
+    where status = 'ok' and meets_protocol and j_per_output_token is not null and is_current
 ),
 
 models as (
@@ -69,7 +77,18 @@ third_party_runs as (
         null::double as measured_bound_tokens_per_s,
         null::double as tokens_per_s_cv,
         null::double as peak_memory_gb,
-        null::varchar as country_iso3
+        null::varchar as country_iso3,
+        'published' as energy_source,
+        false as energy_is_estimate,
+        null::boolean as provenance_clean,
+        null::integer as n_windows,
+        null::double as tokens_per_s_sd,
+        null::double as tokens_per_s_ci95_low,
+        null::double as tokens_per_s_ci95_high,
+        null::double as j_per_output_token_sd,
+        null::double as j_per_output_token_cv,
+        null::double as j_per_output_token_ci95_low,
+        null::double as j_per_output_token_ci95_high
     from third_party as t
     left join ml_energy as e on t.run_id = e.run_id and t.source like 'ml_energy%'
 ),
@@ -105,7 +124,18 @@ greenlm_runs as (
         bound_tokens_per_s as measured_bound_tokens_per_s,
         tokens_per_s_cv,
         peak_memory_gb,
-        country_iso3
+        country_iso3,
+        energy_source,
+        energy_is_estimate,
+        provenance_clean,
+        n_windows,
+        tokens_per_s_sd,
+        tokens_per_s_ci95_low,
+        tokens_per_s_ci95_high,
+        j_per_output_token_sd,
+        j_per_output_token_cv,
+        j_per_output_token_ci95_low,
+        j_per_output_token_ci95_high
     from greenlm
 ),
 
@@ -162,7 +192,20 @@ final as (
         u.measured_bound_tokens_per_s,
         u.tokens_per_s_cv,
         u.peak_memory_gb,
-        u.country_iso3
+        u.country_iso3,
+        u.energy_source,
+        u.energy_is_estimate,
+        u.provenance_clean,
+        u.n_windows,
+        u.tokens_per_s_sd,
+        u.tokens_per_s_ci95_low,
+        u.tokens_per_s_ci95_high,
+        u.j_per_output_token_sd,
+        u.j_per_output_token_cv,
+        u.j_per_output_token_ci95_low,
+        u.j_per_output_token_ci95_high,
+        u.j_per_output_token_ci95_low * 1000 / 3600 as wh_per_1k_tokens_ci95_low,
+        u.j_per_output_token_ci95_high * 1000 / 3600 as wh_per_1k_tokens_ci95_high
     from unioned as u
     left join models as m on u.model_key = m.model_key
     cross join lateral (
