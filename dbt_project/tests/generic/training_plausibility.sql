@@ -20,8 +20,8 @@
         and ({{ column_name }} < {{ min_ratio }} * {{ tdp_column }} or {{ column_name }} > {{ max_ratio }} * {{ tdp_column }})
 {% endset %}
 {{ fail_naming_rows(bad_sql,
-    "row_key || ' (' || round(w_per_gpu, 0) || ' W per GPU = ' || round(w_per_gpu / tdp_w, 2) || ' x TDP '"
-    ~ " || round(tdp_w, 0) || ' W)'",
+    "row_key || ' (' || round(w_per_gpu)::bigint || ' W per GPU = ' || round(w_per_gpu / tdp_w, 2) || ' x TDP '"
+    ~ " || round(tdp_w)::bigint || ' W)'",
     "outside [" ~ min_ratio ~ ", " ~ max_ratio ~ "] x TDP (" ~ column_name ~ " vs " ~ tdp_column ~ ") in "
     ~ model.identifier) }}
 {% endtest %}
