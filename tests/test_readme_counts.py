@@ -45,7 +45,7 @@ def test_readme_training_headline_is_the_querys(con: duckdb.DuckDBPyConnection) 
     for metric, label in labels.items():
         r = rows.loc[metric]
         expected = (
-            f"| {label} | {r.n_slm} / {r.n_llm} | {_figure(r.slm_median)} | {_figure(r.llm_median)} | "
+            f"| {label} | {int(r.n_slm)} / {int(r.n_llm)} | {_figure(r.slm_median)} | {_figure(r.llm_median)} | "
             f"{r.llm_to_slm_median_ratio:.2f} | {_signed(r.slope_slm)} ({r.r2_slm:.2f}) | "
             f"{_signed(r.slope_llm)} ({r.r2_llm:.2f}) |"
         )

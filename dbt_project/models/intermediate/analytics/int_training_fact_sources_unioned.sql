@@ -43,7 +43,7 @@ footprint_rows as (
         fp.co2_t,
         case
             when fp.energy_derived
-                then 'Energy derived by GreenLM: published GPU-hours x the ' || fp.power_w::varchar
+                then 'Energy derived by GreenLM: published GPU-hours x the ' || format('{:g}', fp.power_w)
                     || ' W per GPU the source prints; CO2 as published'
             else 'Figures as published'
         end as assumption,
