@@ -36,3 +36,38 @@ def test_every_registered_readme_figure_comes_from_its_query(con: duckdb.DuckDBP
     assert not absent, f"README figures the built file does not give (figure: snippet rendered now): {absent}"
     # The check can fail: against a README without the figures, every figure is reported.
     assert set(missing(con, readme="")) == {f.name for f in FIGURES}
+
+
+def _figure(value: float) -> str:
+    """The README's way of printing a median: one decimal, thousands separators, no trailing '.0'."""
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _signed(value: float) -> str:
+    return f"{value:.2f}".replace("-", "\N{MINUS SIGN}")
+
+
+def test_readme_training_headline_is_the_querys(con: duckdb.DuckDBPyConnection) -> None:
+    """The training medians, ratios and slopes the README quotes are sql/queries/slm_vs_llm_training_ratios.sql's
+    output on the built file, so a typed figure cannot drift from the data."""
+    readme = (repo_root() / "README.md").read_text()
+    sql = (repo_root() / "sql" / "queries" / "slm_vs_llm_training_ratios.sql").read_text()
+    rows = con.execute(sql).df().set_index("metric")
+    labels = {"training_energy_mwh": "training energy (MWh)", "training_co2_t": "training CO₂ (t)"}
+    for metric, label in labels.items():
+        r = rows.loc[metric]
+        expected = (
+            f"| {label} | {int(r.n_slm)} / {int(r.n_llm)} | {_figure(r.slm_median)} | {_figure(r.llm_median)} | "
+            f"{r.llm_to_slm_median_ratio:.2f} | {_signed(r.slope_slm)} ({r.r2_slm:.2f}) | "
+            f"{_signed(r.slope_llm)} ({r.r2_llm:.2f}) |"
+        )
+        assert expected in readme, expected
+    energy, co2 = rows.loc["training_energy_mwh"], rows.loc["training_co2_t"]
+    sentence = (
+        f"costs {energy.llm_to_slm_median_ratio:.1f}× the energy and {co2.llm_to_slm_median_ratio:.1f}× the CO₂ of an "
+        "SLM run"
+    )
+    assert sentence in " ".join(readme.split()), sentence
+    all_points = f"(all points: slope {energy.slope_all:.2f}, r² {energy.r2_all:.2f} for energy)"
+    assert all_points in " ".join(readme.split()), all_points

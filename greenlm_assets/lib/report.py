@@ -30,6 +30,7 @@ class ReportTable:
     deps: tuple[str, ...]
     provenance: str
     note: str = ""
+    section: str = "Key tables"
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,14 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = copy_chart_files(specs, charts_dir, out_dir)
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "j2"]))
+    rendered = [{"spec": t, "html": table_html(df), "rows": len(df)} for t, df in tables]
+    sections: dict[str, list[dict]] = {}
+    for table in rendered:  # sections in the order their first table comes
+        sections.setdefault(table["spec"].section, []).append(table)
     html = env.get_template(TEMPLATE).render(
         charts=charts,
-        tables=[{"spec": t, "html": table_html(df), "rows": len(df)} for t, df in tables],
+        tables=rendered,
+        sections=sections,
         database=database,
         generated_at=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -1,4 +1,5 @@
--- CO2 per 1K output tokens in France vs the US (the SmolLM study's two cases; South Carolina = US average intensity):
+-- CO2 per 1K output tokens in France vs the US (the US: the SmolLM study ran in South Carolina, here the US average
+-- intensity; France: the article's example country and GreenLM's default harness country, not the SmolLM study's):
 -- SLM vs LLM medians per energy scope and source, so that gpu and machine energy are never mixed and each
 -- comparison stays within one benchmark's setups (ML.ENERGY v1 is batch 1, v2/v3 serve large batches).
 SELECT

@@ -1,10 +1,12 @@
 {#
-  Any energy / CO2 figure of GreenLM in everyday units (person-years of electricity, litres of diesel, car km), one
-  formula for all (macro equivalences(), seed equivalence_constants):
+  Any energy / CO2 figure of GreenLM in everyday units (person-years of electricity, litres of diesel, car km by the
+  article's ratio and by US EPA's), one formula for all (macro equivalences(), seed equivalence_constants):
   - training: every published training footprint (int_training_runs_flagged; alternate accountings kept);
   - inference_per_1m_tokens: 1M output tokens at the SLM and LLM median Wh per 1K tokens of each energy scope
-    (fct_size_class_comparison, each scope's reference setup), on the grids of the SmolLM study's two named
-    countries (fct_co2_per_1k_tokens' named examples: USA, FRA). 1M tokens x Wh/1K tokens / 1000 = kWh.
+    (fct_size_class_comparison, each scope's reference setup), on the named grids of fct_co2_per_1k_tokens: USA
+    (the SmolLM study ran in South Carolina; US average intensity) and FRA (France: the article's per-person
+    electricity example and GreenLM's default harness country - the SmolLM study names no such country).
+    1M tokens x Wh/1K tokens / 1000 = kWh.
 #}
 with constants as (
     {{ equivalence_constants() }}

@@ -46,6 +46,7 @@ costed as (
         runs.gpu_hours,
         runs.energy_mwh,
         runs.energy_derived,
+        runs.is_independent_pretraining_run,
         'on_demand' as rental_pricing,
         rental.median_usd_per_gpu_hour as rental_usd_per_gpu_hour,
         rental.n_providers as rental_n_providers,

@@ -1,7 +1,8 @@
 -- SLM vs LLM training cost (fct_training_cost): medians over costed runs of each size class, and LLM / SLM ratios.
+-- A post-trained derivative repeating its parent's pretraining (Llama 3.3 70B) is not a second run: left out.
 with costs as (
     select * from {{ ref('fct_training_cost') }}
-    where training_cost_usd is not null
+    where training_cost_usd is not null and is_independent_pretraining_run is not false
 ),
 
 by_class as (

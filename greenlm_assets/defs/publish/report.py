@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 import greenlm_assets.defs.publish as publish_package
 from greenlm_assets.lib.charts import CHARTS
-from greenlm_assets.lib.paths import charts_dir, duckdb_path, report_dir
+from greenlm_assets.lib.paths import QUERIES_DIR, charts_dir, duckdb_path, report_dir
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
 from greenlm_assets.lib.report import ReportTable, write_report
 
@@ -27,8 +27,9 @@ TABLES = (
         deps=("marts/fct_size_class_comparison",),
         provenance="marts.fct_size_class_comparison <- marts.fct_size_curve_fits <- marts.fct_training_footprint "
         "(model cards and papers, cited per row)",
-        note="A slope is d ln(metric) / d ln(params): 1 means proportional to size. Each model counts once; CO2 "
-        "figures that contradict their own energy (Llama 3.3 70B) are left out.",
+        note="A slope is d ln(metric) / d ln(params): 1 means proportional to size. Each pretraining run counts "
+        "once: alternate accountings and post-trained derivatives that repeat a parent's run (Llama 3.3 70B) are "
+        "left out, and so are CO2 figures that contradict their own energy.",
     ),
     ReportTable(
         name="size_curve_fits",
@@ -41,13 +42,47 @@ TABLES = (
     ReportTable(
         name="training_equivalences",
         title="Training footprints in everyday units",
-        sql="SELECT model_name, params_b, energy_mwh, co2_t, person_years_of_electricity, diesel_litres, car_km "
-        "FROM marts.fct_training_equivalences WHERE is_primary_accounting AND energy_mwh IS NOT NULL "
+        sql="SELECT model_name, params_b, energy_mwh, co2_t, person_years_of_electricity, diesel_litres, car_km, "
+        "car_km_epa FROM marts.fct_training_equivalences WHERE is_primary_accounting AND energy_mwh IS NOT NULL "
         "ORDER BY energy_mwh DESC",
         deps=("marts/fct_training_equivalences",),
-        provenance="marts.fct_training_equivalences <- seed reference.equivalence_constants (2,300 kWh per person-year "
-        "in France and 2.54 kg CO2 per litre of diesel, after the 'Smaller is smarter' article; 400 g CO2 per mile, "
-        "US EPA)",
+        provenance="marts.fct_training_equivalences <- seed reference.equivalence_constants (the 'Smaller is smarter' "
+        "article: 2,300 kWh per person-year in France, 2.54 kg CO2 per litre of diesel, 14 km per litre = its own "
+        "ratio of about 2M litres to 28M km; car_km_epa: US EPA's 400 g CO2 per mile, the alternative)",
+    ),
+    ReportTable(
+        name="training_405b_side_by_side",
+        title="Llama 3.1 405B: the model card, the seed article and the other sources side by side",
+        sql="SELECT source_label, gpu_hours, energy_mwh, co2_t, implied_w_per_gpu, implied_g_co2e_per_kwh, "
+        "person_years_of_electricity, car_km, car_km_epa, assumption FROM marts.fct_training_fact_sources "
+        "WHERE model_name = 'Llama 3.1 405B' ORDER BY NOT is_primary_source, source_kind, source_key",
+        deps=("marts/fct_training_fact_sources",),
+        provenance="marts.fct_training_fact_sources <- raw.training_footprint (Llama 3.1 model card), seed "
+        "reference.training_fact_second_sources (the article, Luccioni et al. 2025), raw.epoch_notable_models",
+        note="Both can be right: the card counts 30.84M H100-hours at 700 W (peak power adjusted for PUE, an upper "
+        "bound) and location-based CO2 at Meta's sites; the article about 16,000 GPUs for about 80 days, 11 GWh (about "
+        "358 W per GPU-hour) and the European-average grid. GreenLM's marts use the card (first row); Epoch's energy "
+        "is the whole cluster's power draw.",
+        section="Training facts: sources, ranges and disagreements",
+    ),
+    ReportTable(
+        name="training_fact_disagreements",
+        title="Training facts on which two sources disagree by more than 2x",
+        sql=(QUERIES_DIR / "training_fact_disagreements.sql").read_text(),
+        deps=("marts/fct_training_fact_disagreements",),
+        provenance="sql/queries/training_fact_disagreements.sql <- marts.fct_training_fact_disagreements <- "
+        "marts.fct_training_fact_sources (every source of every fact, cited per row)",
+        note="Both values, never averaged; the first source is the one GreenLM's marts use when it is involved.",
+        section="Training facts: sources, ranges and disagreements",
+    ),
+    ReportTable(
+        name="training_fact_ranges",
+        title="Range of each training fact across its sources",
+        sql="SELECT model_name, fact, unit, n_sources, primary_value, min_value, max_value, max_to_min_ratio, sources "
+        "FROM marts.fct_training_fact_ranges WHERE n_sources > 1 ORDER BY max_to_min_ratio DESC, model_name, fact",
+        deps=("marts/fct_training_fact_ranges",),
+        provenance="marts.fct_training_fact_ranges <- marts.fct_training_fact_sources",
+        section="Training facts: sources, ranges and disagreements",
     ),
     ReportTable(
         name="memory_seed_check",

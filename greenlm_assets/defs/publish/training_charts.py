@@ -10,9 +10,13 @@ from greenlm_assets.lib.charts import ChartData, ChartSpec, chart_asset
 from greenlm_assets.lib.plotting import SIZE_CLASS_COLORS, log_axis, new_figure, new_figure_grid, plain_number
 
 FOOTPRINT = "marts.fct_training_footprint"
+# A post-trained derivative that repeats its parent's pretraining figures (Llama 3.3 70B) stays on the charts, named
+# as such: it is not a second training run.
+MODEL_LABEL = "model_name || coalesce(' (= ' || pretraining_run_of || ' run)', '') AS model_name"
 FOOTPRINT_PROVENANCE = (
     "marts.fct_training_footprint <- raw.training_footprint: Patterson et al. 2021 (GPT-3), Luccioni et al. "
-    "2022/2025 (BLOOM, OPT, Gopher, LLaMA), Meta model cards (Llama 2/3/3.1/3.2/3.3), cited per row; "
+    "2022/2025 (BLOOM, OPT, Gopher), Touvron et al. 2023 Table 15 (LLaMA), Meta model cards (Llama 2/3/3.1/3.2/3.3), "
+    "cited per row; "
     "energy = published MWh, or GPU-hours x W when only those are published (hatched)"
 )
 
@@ -119,7 +123,7 @@ FIG2 = ChartSpec(
     description="Seed figure 2: training energy and CO2 per model of the LLaMA / Llama 2 / 3 / 3.1 / 3.2 / 3.3 "
     "families (log scale), derived energies and inconsistent CO2 hatched.",
     queries={
-        "models": f"SELECT model_name, family, params_b, energy_mwh, energy_derived, co2_t, co2_energy_consistent "
+        "models": f"SELECT {MODEL_LABEL}, family, params_b, energy_mwh, energy_derived, co2_t, co2_energy_consistent "
         f"FROM {FOOTPRINT} WHERE family ILIKE 'llama%' AND energy_mwh > 0 AND co2_t > 0 "
         "ORDER BY family, params_b, model_name"
     },
@@ -167,8 +171,8 @@ FIG9 = ChartSpec(
     description="Seed figure 9: published training CO2 (t, log scale) per model, coloured SLM/LLM, suspect figures "
     "hatched.",
     queries={
-        "models": f"SELECT model_name, family, params_b, size_class, co2_t, co2_energy_consistent FROM {FOOTPRINT} "
-        "WHERE co2_t > 0 ORDER BY co2_t DESC, model_name"
+        "models": f"SELECT {MODEL_LABEL}, family, params_b, size_class, co2_t, co2_energy_consistent "
+        f"FROM {FOOTPRINT} WHERE co2_t > 0 ORDER BY co2_t DESC, model_name"
     },
     deps=("marts/fct_training_footprint",),
     provenance=FOOTPRINT_PROVENANCE,

@@ -38,7 +38,8 @@ SPEC = ChartSpec(
     title="Training CO2 vs model size",
     description="Training CO2 (t, log) vs parameters (B, log) per published model, coloured by family, 7B line.",
     queries={
-        "points": "SELECT model_name, family, params_b, co2_t, size_class, co2_energy_consistent "
+        "points": "SELECT model_name || coalesce(' (= ' || pretraining_run_of || ' run)', '') AS model_name, "
+        "family, params_b, co2_t, size_class, co2_energy_consistent "
         "FROM marts.fct_training_footprint WHERE params_b > 0 AND co2_t > 0 ORDER BY params_b, model_name"
     },
     deps=("marts/fct_training_footprint",),

@@ -25,7 +25,10 @@ training_energy as (
         family,
         params_b,
         energy_mwh as value,
-        case when not is_primary_accounting then 'alternate_accounting' end as exclusion_reason,
+        case
+            when not is_primary_accounting then 'alternate_accounting'
+            when not is_independent_pretraining_run then 'not_an_independent_pretraining_run'
+        end as exclusion_reason,
         'marts.fct_training_footprint' as source_table
     from runs
     where energy_mwh > 0
@@ -41,6 +44,7 @@ training_co2 as (
         co2_t as value,
         case
             when not is_primary_accounting then 'alternate_accounting'
+            when not is_independent_pretraining_run then 'not_an_independent_pretraining_run'
             when co2_energy_consistent = false then 'co2_inconsistent_with_energy'
         end as exclusion_reason,
         'marts.fct_training_footprint' as source_table
