@@ -35,7 +35,7 @@ greenlm as (
 ),
 
 models as (
-    select model_key, params_b from {{ ref('dim_models') }}
+    select model_key, params_b, size_class, is_moe, active_params_b from {{ ref('dim_models') }}
 ),
 
 third_party_runs as (
@@ -129,9 +129,16 @@ final as (
             when p.params_b = u.run_params_b and (u.source = 'greenlm' or m.params_b is null) then 'run'
             else 'dim_models'
         end as params_b_source,
-        u.activated_params_b,
-        coalesce(u.activated_params_b < p.params_b, false) as is_moe,
-        {{ size_class('p.params_b') }} as size_class,
+        coalesce(u.activated_params_b, m.active_params_b) as activated_params_b,
+        coalesce(u.activated_params_b < p.params_b, m.is_moe, false) as is_moe,
+        -- macros/size_class.sql: GreenLM's harness count is exact; else dim_models' class (undetermined when only a
+        -- rounded size straddling the threshold is known); a model dim_models lacks: its own size, taken as rounded
+        case
+            when u.source = 'greenlm' and u.run_params_b is not null then {{ size_class('u.run_params_b') }}
+            when m.model_key is not null then m.size_class
+            else {{ size_class(params_b_lower_bound('u.run_params_b', 'false'),
+                params_b_upper_bound('u.run_params_b', 'false')) }}
+        end as size_class,
         u.hardware,
         u.hardware_raw,
         u.device,
