@@ -8,8 +8,8 @@
     safetensors, 2 decimals), else the run's own figure: ML.ENERGY v2 publishes rounded sizes (Mistral 7B v0.3 as 7,
     really 7.25B), which would put models on the wrong side of the 7B boundary.
   - precision: GreenLM's weight-only 'int8-weight' / 'int4-weight' become int8 / int4 (quantization keeps the how).
-  - bytes_per_param: seed precision_bytes; fp8 = 1 and mxfp4 = 4.25 bits (4-bit values + one 8-bit scale per block
-    of 32, OCP MX spec) are not in the seed; ML.ENERGY v1/v2 publish no precision: vLLM/HF default 16-bit assumed
+  - bytes_per_param: seed precision_bytes (fp8 = 1, mxfp4 = 4.25 bits: 4-bit values + one 8-bit scale per block
+    of 32, OCP MX spec); ML.ENERGY v1/v2 publish no precision: vLLM/HF default 16-bit assumed
     (precision_assumed = true).
 #}
 with third_party as (
@@ -150,10 +150,7 @@ final as (
         p.precision,
         u.precision is null as precision_assumed,
         u.quantization,
-        coalesce(
-            pb.bytes_per_param,
-            case p.precision when 'fp8' then 1.0 when 'mxfp4' then 4.25 / 8 end
-        ) as bytes_per_param,
+        pb.bytes_per_param,
         u.batch_size,
         u.avg_batch_size,
         u.task,
