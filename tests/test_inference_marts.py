@@ -186,7 +186,8 @@ def test_cost_per_1k_tokens_rederived(con: duckdb.DuckDBPyConnection) -> None:
 def test_inference_size_curves_are_per_scope_medians_of_one_setup(con: duckdb.DuckDBPyConnection) -> None:
     points = df(
         con,
-        "SELECT metric, model_name, params_b, value FROM intermediate.int_size_curve_points_unioned "
+        "SELECT metric, model_name, params_b, params_b_total, active_params_b, is_moe, value "
+        "FROM intermediate.int_size_curve_points_unioned "
         "WHERE metric LIKE 'inference%'",
     ).set_index(["metric", "model_name"])
     runs = df(con, "SELECT * FROM marts.fct_inference_efficiency WHERE precision IN ('bf16', 'fp16')")
@@ -206,7 +207,11 @@ def test_inference_size_curves_are_per_scope_medians_of_one_setup(con: duckdb.Du
         got = points.loc[metric].sort_index()
         assert list(got.index) == list(expected.index)
         np.testing.assert_allclose(got.value, expected.value, rtol=1e-12)
-        np.testing.assert_allclose(got.params_b, expected.params_b, rtol=1e-12)
+        # x is the total, except a mixture-of-experts model's active parameters (issue 16 defect 7)
+        np.testing.assert_allclose(got.params_b_total, expected.params_b, rtol=1e-12)
+        np.testing.assert_allclose(
+            got.params_b, np.where(got.is_moe, got.active_params_b, got.params_b_total), rtol=1e-12
+        )
     comparison = df(con, "SELECT * FROM marts.fct_size_class_comparison WHERE metric LIKE 'inference%'")
     assert len(comparison) == 2 and (comparison.n_slm >= 5).all() and (comparison.n_llm >= 5).all()
 

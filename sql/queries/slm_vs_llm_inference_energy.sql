@@ -1,6 +1,7 @@
--- SLM (<= 7B) vs LLM: inference energy per 1K output tokens, one row per energy scope (never mixed): medians of
--- each class, the LLM / SLM ratio and the fitted log-log slopes below and above the boundary, with n
--- (marts.fct_size_class_comparison, on each scope's one reference setup).
+-- SLM (exact parameter count <= 7B) vs LLM: inference energy per 1K output tokens, one row per energy scope (never
+-- mixed): medians of each class, the LLM / SLM ratio and the fitted log-log slopes below and above the boundary, with
+-- n (marts.fct_size_class_comparison, on each scope's one reference setup; mixture-of-experts models at their active
+-- parameters). The same ratio at 7.5 and 8B: size_class_threshold_sensitivity.sql.
 SELECT
     replace(metric, 'inference_wh_per_1k_tokens_', '') AS energy_scope,
     unit,

@@ -1,4 +1,5 @@
--- SLM (<= 7B) vs LLM (> 7B): how much CO2 does training emit, in total and per billion parameters?
+-- SLM (exact parameter count <= 7B) vs LLM (> 7B): how much CO2 does training emit, in total and per billion
+-- parameters? (size_class of marts.fct_training_footprint: the seed's exact count, macros/size_class.sql)
 -- Only published CO2 figures; rows whose CO2 contradicts their own energy are counted apart.
 SELECT
     size_class,

@@ -2,7 +2,16 @@
   One row per model identity (model_key = catalog_model_key(name), see macros/catalog.sql), joining the leaderboard
   ids, ML.ENERGY / LLM-Perf ids and model-card names. Each attribute is taken from the first source that has it:
     model_id      v2 official-provider submission > most-hearted v2 > ML.ENERGY > LLM-Perf > v1
-    params_b      v2 > ML.ENERGY > training footprint > v1 (integer-rounded) > Epoch
+    params_b_exact  the exact count (macros/size_class.sql): seed model_architectures (config.json / model card,
+                  cited; by model_key, else base_model_key) > leaderboard v2 '#Params (B)' with decimals (safetensors)
+                  > Epoch AI with decimals. Integer figures (v1, ML.ENERGY's name-derived sizes, a footprint's "7B",
+                  v2's 9.000 for gemma-2-9b) are never taken as exact.
+    params_b      params_b_exact, else the best rounded figure: v2 > ML.ENERGY > training footprint > v1 > Epoch;
+                  params_b_min/max bound the exact count (equal to it when known).
+    size_class    SLM / LLM by the exact count (var slm_max_params_b); NULL when only a rounded figure is known and
+                  its bounds straddle the threshold - never a guess.
+    nominal_size  the family size in the name ("7B", "8x7B"), from the seed else the model key.
+    active_params_b  mixture-of-experts models only: seed > ML.ENERGY's activated parameters.
     precision     the canonical v2 submission > ML.ENERGY
   Quality columns come from the best-scoring v2 (and v1) submission of the key. Training facts join on
   base_model_key (an instruct/chat variant inherits its pretrained model's training footprint).
@@ -85,6 +94,21 @@ training as (
     group by 1
 ),
 
+counts as (
+    select * from {{ ref('int_model_parameter_counts') }}
+),
+
+precision_bytes as (
+    select precision, bytes_per_param from {{ ref('precision_bytes') }}
+),
+
+ml_energy_active as (
+    select {{ catalog_model_key('model_id') }} as model_key, max(activated_params_b) as activated_params_b,
+        max(params_b) as total_params_b
+    from {{ ref('stg_ml_energy__runs') }}
+    group by 1
+),
+
 contradictions as (
     select
         base_model_key,
@@ -117,14 +141,35 @@ joined as (
         ) as display_name,
         {{ catalog_family('k.model_key') }} as family,
         k.base_model_key,
-        coalesce(v2.params_b, r.ml_energy_params_b, t.training_params_b, v1.params_b, c.epoch_params_b) as params_b,
+        coalesce(
+            ck.params_b_exact, cb.params_b_exact,
+            case when {{ params_b_looks_exact('v2.params_b', nominal_size('k.model_key')) }} then v2.params_b end,
+            case when {{ params_b_looks_exact('c.epoch_params_b', nominal_size('k.model_key')) }}
+                then c.epoch_params_b end
+        ) as params_b_exact,
+        case
+            when coalesce(ck.params_b_exact, cb.params_b_exact) is not null then 'model_architectures'
+            when {{ params_b_looks_exact('v2.params_b', nominal_size('k.model_key')) }} then 'open_llm_leaderboard_v2'
+            when {{ params_b_looks_exact('c.epoch_params_b', nominal_size('k.model_key')) }} then 'epoch_ai'
+        end as params_b_exact_source,
+        coalesce(ck.model_name, cb.model_name) as params_b_exact_seed_row,
+        coalesce(ck.nominal_size, cb.nominal_size, {{ nominal_size('k.model_key') }}) as nominal_size,
+        coalesce(ck.active_params_b, cb.active_params_b,
+            case when ea.activated_params_b < ea.total_params_b then ea.activated_params_b end) as active_params_b,
+        case
+            when coalesce(ck.active_params_b, cb.active_params_b) is not null then 'model_architectures'
+            when ea.activated_params_b < ea.total_params_b then 'ml_energy'
+        end as active_params_b_source,
+        v2.params_b as leaderboard_v2_params_b,
+        coalesce(v2.params_b, r.ml_energy_params_b, t.training_params_b, v1.params_b, c.epoch_params_b)
+            as params_b_rounded,
         case
             when v2.params_b is not null then 'open_llm_leaderboard_v2'
             when r.ml_energy_params_b is not null then 'ml_energy'
             when t.training_params_b is not null then 'training_footprint'
             when v1.params_b is not null then 'open_llm_leaderboard_v1'
             when c.epoch_params_b is not null then 'epoch_ai'
-        end as params_b_source,
+        end as params_b_rounded_source,
         coalesce(v2.architecture, n.architecture, v1.architecture) as architecture,
         coalesce(v2.license, v1.license) as license,
         coalesce({{ catalog_precision('v2.precision') }}, r.ml_energy_precision, {{ catalog_precision('v1.precision') }})
@@ -159,20 +204,47 @@ joined as (
     left join ml_energy_names as n using (model_key)
     left join training as t on t.base_model_key = k.base_model_key
     left join contradictions as c on c.base_model_key = k.base_model_key
+    left join counts as ck on ck.model_key = k.model_key
+    left join counts as cb on cb.model_key = k.base_model_key and ck.model_key is null
+    left join ml_energy_active as ea on ea.model_key = k.model_key
+),
+
+sized as (
+    select
+        *,
+        coalesce(params_b_exact, params_b_rounded) as params_b,
+        case when params_b_exact is not null then params_b_exact_source else params_b_rounded_source end
+            as params_b_source,
+        {{ params_b_lower_bound('coalesce(params_b_exact, params_b_rounded)', 'params_b_exact is not null') }}
+            as params_b_min,
+        {{ params_b_upper_bound('coalesce(params_b_exact, params_b_rounded)', 'params_b_exact is not null') }}
+            as params_b_max
+    from joined
 )
 
 select
-    model_key,
-    model_id,
-    display_name,
-    family,
-    params_b,
-    {{ size_class('params_b') }} as size_class,
-    architecture,
-    license,
-    precision,
-    {{ catalog_bytes_per_param('precision') }} as bytes_per_param,
-    params_b * {{ catalog_bytes_per_param('precision') }} as weight_memory_gb,
+    s.model_key,
+    s.model_id,
+    s.display_name,
+    s.family,
+    s.params_b,
+    {{ size_class('s.params_b_min', 's.params_b_max') }} as size_class,
+    s.params_b_exact,
+    s.params_b_exact_source,
+    s.params_b_exact_seed_row,
+    s.params_b_min,
+    s.params_b_max,
+    s.nominal_size,
+    s.active_params_b,
+    s.active_params_b_source,
+    coalesce(s.active_params_b < s.params_b, false) as is_moe,
+    s.leaderboard_v2_params_b,
+    s.architecture,
+    s.license,
+    s.precision,
+    pb.bytes_per_param,
+    -- weights held in memory: total parameters (MoE included) x bytes of the stored precision (seed precision_bytes)
+    s.params_b * pb.bytes_per_param as weight_memory_gb,
     leaderboard_v2_average_score,
     leaderboard_v2_ifeval,
     leaderboard_v2_bbh,
@@ -198,4 +270,5 @@ select
     base_model_key,
     params_b_source,
     sources
-from joined
+from sized as s
+left join precision_bytes as pb on s.precision = pb.precision

@@ -25,12 +25,19 @@ lineage as (
     select * from {{ ref('training_run_lineage') }}
 ),
 
+-- exact parameter counts (seed model_architectures) for the size class: macros/size_class.sql
+counts as (
+    select model_key, params_b_exact from {{ ref('int_model_parameter_counts') }}
+),
+
 energy as (
     select
-        *,
+        runs.*,
+        counts.params_b_exact,
         coalesce(energy_mwh_published, gpu_hours * power_w / 1e6) as energy_mwh,
         energy_mwh_published is null and gpu_hours * power_w is not null as energy_derived
     from runs
+    left join counts on counts.model_key = {{ catalog_model_key('runs.model_name') }}
 ),
 
 final as (
@@ -38,7 +45,9 @@ final as (
         energy.model_name,
         energy.family,
         energy.params_b,
-        {{ size_class('energy.params_b') }} as size_class,
+        energy.params_b_exact,
+        {{ size_class(params_b_lower_bound('coalesce(energy.params_b_exact, energy.params_b)', 'energy.params_b_exact is not null'),
+            params_b_upper_bound('coalesce(energy.params_b_exact, energy.params_b)', 'energy.params_b_exact is not null')) }} as size_class,
         energy.gpu_type,
         energy.gpu_hours,
         energy.power_w,

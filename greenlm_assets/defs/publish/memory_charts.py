@@ -16,8 +16,9 @@ from greenlm_assets.lib.plotting import (
 MEMORY = "marts.fct_memory_ratios"
 MEMORY_PROVENANCE = (
     "marts.fct_memory_ratios <- marts.fct_training_footprint (model cards, papers) + seeds reference.precision_bytes "
-    "(MEASUREMENT.md) and reference.model_architectures (config.json / papers, cited per row); weight GB = params_b "
-    "x bytes/param, KV-cache bytes/token = 2 x layers x KV heads x head dim x bytes"
+    "(MEASUREMENT.md) and reference.model_architectures (exact counts and shapes from config.json / papers, cited "
+    "per row); weight GB = params_b (total, every expert of a MoE) x bytes/param, KV-cache bytes/token = 2 x layers "
+    "x KV heads x head dim x bytes of the cache (16-bit under weight-only int8/int4)"
 )
 H100_GB = 80  # one 80 GB accelerator (H100/A100-80GB): the line where a model stops fitting on one GPU
 
@@ -73,8 +74,8 @@ FIG3 = ChartSpec(
     description="Seed figure 3: per model with a published training-token count - parameters (B), bf16 weight "
     "memory (GB) and training tokens (T).",
     queries={
-        "models": f"SELECT model_name, family, params_b, size_class, weight_gb, training_tokens_t, "
-        f"training_tokens_per_param FROM {MEMORY} WHERE precision = 'bf16' AND training_tokens_t > 0 "
+        "models": f"SELECT model_name, family, params_b, nominal_size, is_moe, active_params_b, size_class, weight_gb, "
+        f"training_tokens_t, training_tokens_per_param FROM {MEMORY} WHERE precision = 'bf16' AND training_tokens_t > 0 "
         "ORDER BY params_b DESC, model_name"
     },
     deps=("marts/fct_memory_ratios",),
@@ -161,8 +162,8 @@ FIG4 = ChartSpec(
     description="Seed figure 4: weight memory (GB) per precision vs parameters with the 405B fp32 = 1,620 GB check, "
     "KV-cache MB per 1K tokens (bf16) and bf16 weight GB per trillion training tokens, with the 7B line.",
     queries={
-        "models": f"SELECT model_name, params_b, size_class, precision, bytes_per_param, weight_gb, "
-        f"kv_cache_mb_per_1k_tokens, weight_gb_per_t_training_tokens FROM {MEMORY} "
+        "models": f"SELECT model_name, params_b, is_moe, active_params_b, size_class, precision, bytes_per_param, "
+        f"weight_gb, kv_cache_bytes_per_value, kv_cache_mb_per_1k_tokens, weight_gb_per_t_training_tokens FROM {MEMORY} "
         "ORDER BY params_b, model_name, precision"
     },
     deps=("marts/fct_memory_ratios",),

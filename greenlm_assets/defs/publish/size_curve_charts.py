@@ -14,9 +14,14 @@ METRIC_LABELS = {
 EXCLUSION_LABELS = {
     "alternate_accounting": "left out: alternate accounting",
     "co2_inconsistent_with_energy": "left out: CO2 contradicts energy",
+    "size_class_undetermined": "left out: rounded size straddles the boundary",
 }
-# Unfilled diamond for alternates, a black cross for contradicted CO2.
-EXCLUSION_MARKERS = {"alternate_accounting": ("D", "none"), "co2_inconsistent_with_energy": ("x", "black")}
+# Unfilled diamond for alternates, a black cross for contradicted CO2, a grey plus for an undetermined class.
+EXCLUSION_MARKERS = {
+    "alternate_accounting": ("D", "none"),
+    "co2_inconsistent_with_energy": ("x", "black"),
+    "size_class_undetermined": ("+", "grey"),
+}
 
 
 def draw_fits(data: ChartData) -> Figure:
@@ -34,6 +39,15 @@ def draw_fits(data: ChartData) -> Figure:
                 color=SIZE_CLASS_COLORS[size_class],
                 zorder=3,
                 label=f"{size_class} models",
+            )
+        # Mixture-of-experts points sit at their active parameters in per-token metrics: say so on the point.
+        for moe in kept[kept["is_moe"]].itertuples():
+            ax.annotate(
+                f"{moe.model_name} (MoE, {moe.params_basis} {moe.params_b:.3g}B of {moe.params_b_total:.3g}B)",
+                (moe.params_b, moe.value),
+                xytext=(4, -8),
+                textcoords="offset points",
+                fontsize=6.5,
             )
         for reason, grp in pts[~pts["included"]].groupby("exclusion_reason"):
             marker, face = EXCLUSION_MARKERS.get(reason, ("D", "none"))
@@ -81,13 +95,15 @@ FITS = ChartSpec(
     queries={
         "fits": "SELECT metric, unit, segment, n_points, min_params_b, max_params_b, median_value, slope, intercept, "
         "coefficient, r2 FROM marts.fct_size_curve_fits ORDER BY metric, segment",
-        "points": "SELECT metric, model_name, params_b, size_class, value, included, exclusion_reason "
+        "points": "SELECT metric, model_name, params_b, params_basis, params_b_total, active_params_b, is_moe, "
+        "params_b_is_exact, size_class, value, included, exclusion_reason "
         "FROM intermediate.int_size_curve_points_unioned ORDER BY metric, params_b",
     },
     deps=("marts/fct_size_curve_fits", "intermediate/int_size_curve_points_unioned"),
     provenance="marts.fct_size_curve_fits, intermediate.int_size_curve_points_unioned <- marts.fct_training_footprint "
-    "<- raw.training_footprint (model cards and papers, cited per row); fits: DuckDB regr_slope/regr_intercept/regr_r2 "
-    "on ln(value) ~ ln(params_b)",
+    "<- raw.training_footprint (model cards and papers, cited per row); params_b = exact counts from seed "
+    "reference.model_architectures (config.json / model cards, cited per row; MoE at active parameters in per-token "
+    "metrics); fits: DuckDB regr_slope/regr_intercept/regr_r2 on ln(value) ~ ln(params_b)",
     draw=draw_fits,
     size_axis=True,
 )

@@ -15,8 +15,8 @@
     safetensors, 2 decimals), else the run's own figure: ML.ENERGY v2 publishes rounded sizes (Mistral 7B v0.3 as 7,
     really 7.25B), which would put models on the wrong side of the 7B boundary.
   - precision: GreenLM's weight-only 'int8-weight' / 'int4-weight' become int8 / int4 (quantization keeps the how).
-  - bytes_per_param: seed precision_bytes; fp8 = 1 and mxfp4 = 4.25 bits (4-bit values + one 8-bit scale per block
-    of 32, OCP MX spec) are not in the seed; ML.ENERGY v1/v2 publish no precision: vLLM/HF default 16-bit assumed
+  - bytes_per_param: seed precision_bytes (fp8 = 1, mxfp4 = 4.25 bits: 4-bit values + one 8-bit scale per block
+    of 32, OCP MX spec); ML.ENERGY v1/v2 publish no precision: vLLM/HF default 16-bit assumed
     (precision_assumed = true).
 #}
 with third_party as (
@@ -43,7 +43,7 @@ greenlm as (
 ),
 
 models as (
-    select model_key, params_b from {{ ref('dim_models') }}
+    select model_key, params_b, size_class, is_moe, active_params_b from {{ ref('dim_models') }}
 ),
 
 third_party_runs as (
@@ -159,9 +159,16 @@ final as (
             when p.params_b = u.run_params_b and (u.source = 'greenlm' or m.params_b is null) then 'run'
             else 'dim_models'
         end as params_b_source,
-        u.activated_params_b,
-        coalesce(u.activated_params_b < p.params_b, false) as is_moe,
-        {{ size_class('p.params_b') }} as size_class,
+        coalesce(u.activated_params_b, m.active_params_b) as activated_params_b,
+        coalesce(u.activated_params_b < p.params_b, m.is_moe, false) as is_moe,
+        -- macros/size_class.sql: GreenLM's harness count is exact; else dim_models' class (undetermined when only a
+        -- rounded size straddling the threshold is known); a model dim_models lacks: its own size, taken as rounded
+        case
+            when u.source = 'greenlm' and u.run_params_b is not null then {{ size_class('u.run_params_b') }}
+            when m.model_key is not null then m.size_class
+            else {{ size_class(params_b_lower_bound('u.run_params_b', 'false'),
+                params_b_upper_bound('u.run_params_b', 'false')) }}
+        end as size_class,
         u.hardware,
         u.hardware_raw,
         u.device,
@@ -173,10 +180,7 @@ final as (
         p.precision,
         u.precision is null as precision_assumed,
         u.quantization,
-        coalesce(
-            pb.bytes_per_param,
-            case p.precision when 'fp8' then 1.0 when 'mxfp4' then 4.25 / 8 end
-        ) as bytes_per_param,
+        pb.bytes_per_param,
         u.batch_size,
         u.avg_batch_size,
         u.task,
