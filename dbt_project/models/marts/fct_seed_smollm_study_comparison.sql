@@ -65,6 +65,8 @@ joined as (
         r.batch_size as greenlm_batch_size,
         r.new_tokens as greenlm_new_tokens,
         coalesce(r.gpu_name, r.cpu_model) as greenlm_hardware,
+        r.cpu_cores as greenlm_cpu_cores,
+        r.p_idle_w as greenlm_p_idle_w,
         r.energy_scope as greenlm_published_scope,
         r.energy_source as greenlm_energy_source,
         s.wh_per_token as study_wh_per_token,
@@ -110,6 +112,8 @@ select
     greenlm_batch_size,
     greenlm_new_tokens,
     greenlm_hardware,
+    greenlm_cpu_cores,
+    greenlm_p_idle_w,
     greenlm_published_scope,
     greenlm_energy_source,
     greenlm_row_carries_ram_share,
@@ -137,17 +141,18 @@ select
             'Both CPU figures come from CodeCarbon on a 2-vCPU Xeon VM (GreenLM''s has no RAPL: CPU power is '
             || 'estimated, RAM power from installed memory), so energy = estimated power x time. The study''s figures '
             || 'imply about '
-            || cast(round(study_implied_machine_w) as varchar) || ' W, GreenLM''s '
-            || cast(round(greenlm_j_per_token_machine / greenlm_s_per_token) as varchar)
+            || cast(round(study_implied_machine_w) as bigint) || ' W, GreenLM''s '
+            || cast(round(greenlm_j_per_token_machine / greenlm_s_per_token) as bigint)
             || ' W (CPU + RAM share added back); GreenLM also generates in '
-            || cast(round(100 * greenlm_s_per_token / study_s_per_token) as varchar)
+            || cast(round(100 * greenlm_s_per_token / study_s_per_token) as bigint)
             || ' % of the study''s time per token. One run of the study, no interval.'
         else
-            'GPU: NVIDIA H200 (GreenLM) vs T4 (the study). At batch 1 Hugging Face generate waits on Python, so the '
-            || 'GPU mostly idles - an H200 idles above 100 W with the model loaded, a T4 is a 70-W card; the host''s '
-            || 'CPU and RAM estimates (a 32-core server here, 2 vCPUs on Colab) are added to GreenLM''s counter to '
-            || 'match the study''s CodeCarbon total. Machine power about '
-            || cast(round(greenlm_j_per_token_machine / greenlm_s_per_token) as varchar) || ' W vs '
-            || cast(round(study_implied_machine_w) as varchar) || ' W.'
+            'GPU: ' || greenlm_hardware || ' (GreenLM) vs NVIDIA T4 (the study). At batch 1 Hugging Face generate '
+            || 'waits on Python, so the GPU mostly idles - this one at ' || cast(round(greenlm_p_idle_w) as bigint)
+            || ' W with the model loaded (p_idle_w), where a T4 is a 70-W card; the host''s CPU and RAM estimates ('
+            || greenlm_cpu_cores || ' cores here, 2 vCPUs on Colab) are added to GreenLM''s counter to match the '
+            || 'study''s CodeCarbon total. Machine power about '
+            || cast(round(greenlm_j_per_token_machine / greenlm_s_per_token) as bigint) || ' W vs '
+            || cast(round(study_implied_machine_w) as bigint) || ' W.'
     end as why_differs
 from compared

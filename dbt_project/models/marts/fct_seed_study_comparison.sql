@@ -133,7 +133,7 @@ counterparts as (
     -- 7
     select
         7 as figure, 'hardware cost ratio, 15B to 135M' as series,
-        'GreenLM, serving hardware: ' || which || ' across ' || cast(n_gpus as varchar) || ' GPUs (' || gpu_key || ')'
+        'GreenLM serving hardware: ' || which || ' across ' || cast(n_gpus as varchar) || ' GPUs (' || gpu_key || ')'
             as greenlm_label,
         ratio as greenlm_value,
         'marts.fct_gpu_model_hardware_cost: StarCoder2-15B / SmolLM2-135M rental_usd_per_hour (purchase_usd gives '
@@ -231,7 +231,7 @@ counterparts as (
         o.gpu_name,
         'different hardware and answer length',
         'Per answer, the two are close only by coincidence: GreenLM''s answers are ' || cast(o.new_tokens as varchar)
-        || ' tokens, the study''s about ' || cast(round(a.answer_tokens) as varchar) || ' (its figure 11 tokens/s x '
+        || ' tokens, the study''s about ' || cast(round(a.answer_tokens) as bigint) || ' (its figure 11 tokens/s x '
         || 'figure 15 s), and each of GreenLM''s tokens costs far more on an H200 at batch 1 - compare per token.'
     from own as o
     inner join study as s on s.figure = 13 and s.value_kind = 'published' and s.x = o.x
@@ -247,8 +247,8 @@ counterparts as (
         o.gpu_name,
         'different hardware',
         'Both generate about as fast (figure 11), so the gap is power: an H200 with the model loaded idles at about '
-        || cast(round(o.p_idle_w) as varchar) || ' W and draws ' || cast(round(o.avg_power_w) as varchar)
-        || ' W at batch 1, the M1 Pro''s GPU about ' || cast(round(p.value) as varchar) || ' W (derived, figure 14).'
+        || cast(round(o.p_idle_w) as bigint) || ' W and draws ' || cast(round(o.avg_power_w) as bigint)
+        || ' W at batch 1, the M1 Pro''s GPU about ' || cast(round(p.value) as bigint) || ' W (derived, figure 14).'
     from own as o
     inner join study as s on s.figure = 13 and s.value_kind = 'derived' and s.x = o.x
     inner join study as p on p.figure = 14 and p.x = o.x
@@ -262,7 +262,7 @@ counterparts as (
         'staging.stg_benchmark_runs__runs: avg_power_w (NVML energy / window)',
         o.gpu_name,
         'different hardware',
-        'A data-centre GPU at batch 1 sits near its idle power (' || cast(round(o.p_idle_w) as varchar) || ' W with '
+        'A data-centre GPU at batch 1 sits near its idle power (' || cast(round(o.p_idle_w) as bigint) || ' W with '
         || 'the model loaded, p_idle_w); a laptop GPU draws tens of watts at most. The study''s value is derived '
         || '(figure 13 / figure 15): its figure 14 values are not quoted.'
     from own as o
@@ -279,7 +279,7 @@ counterparts as (
         o.gpu_name,
         'different answer length',
         'GreenLM forces ' || cast(o.new_tokens as varchar) || '-token answers, the study''s are about '
-        || cast(round(a.answer_tokens) as varchar) || ' tokens (figure 11 x figure 15): per answer the times differ '
+        || cast(round(a.answer_tokens) as bigint) || ' tokens (figure 11 x figure 15): per answer the times differ '
         || 'mostly by answer length.'
     from own as o
     inner join study as s on s.figure = 15 and s.x = o.x
@@ -290,7 +290,7 @@ counterparts as (
     select
         15, s.series,
         'GreenLM: ' || o.model_key || ' at its measured tokens/s, for the study''s ~'
-        || cast(round(a.answer_tokens) as varchar) || '-token answer',
+        || cast(round(a.answer_tokens) as bigint) || '-token answer',
         a.answer_tokens / o.tokens_per_s,
         'staging.stg_benchmark_runs__runs: (figure 11 x figure 15 tokens) / tokens_per_s',
         o.gpu_name,
