@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from greenlm_assets.lib.charts import CHARTS, ChartData, chart_fingerprint
+import greenlm_assets.defs.publish.report  # noqa: F401  (imports every chart module: fills CHARTS)
+from greenlm_assets.lib.charts import CHARTS, ChartData, chart_fingerprint, drawing_code
 from tests.conftest import load_defs, materialize_all
 
 KEY = "charts/training_co2_vs_params"
@@ -50,3 +51,10 @@ def test_fingerprint_ignores_row_order_and_float_noise_but_not_values() -> None:
     assert sha(frame.assign(y=[0.3001, 5.0, 7.0])) != base
     assert sha(frame.assign(model=["a", "b", "d"])) != base
     assert sha(frame.iloc[:2]) != base
+
+
+def test_fingerprint_covers_the_library_helpers_a_chart_draws_with() -> None:
+    """The seed-study overlays live in lib/seed_study.py: changing them must redraw the charts that call them."""
+    code = drawing_code(CHARTS["own_runs_tokens_per_s"])
+    assert "def overlay_study(" in code and "def save_chart(" in code
+    assert "def overlay_study(" not in drawing_code(CHARTS["training_co2_vs_params"])

@@ -26,6 +26,7 @@ from tests.conftest import load_defs
 matplotlib.use("Agg")
 
 SEED_FIGURES = {"1", "2", "3", "4", "8", "9"}
+SEED_TABLE_CLASS = "seed-study"
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -42,6 +43,7 @@ class PageParser(HTMLParser):
         self.images: list[str] = []
         self.ids: set[str] = set()
         self.tables = 0
+        self.seed_tables = 0
         self.missing = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -50,8 +52,12 @@ class PageParser(HTMLParser):
             self.images.append(a["src"] or "")
         if a.get("id"):
             self.ids.add(a["id"] or "")
-        if tag == "table" and "data" in (a.get("class") or ""):
-            self.tables += 1
+        classes = (a.get("class") or "").split()
+        if tag == "table" and "data" in classes:
+            if SEED_TABLE_CLASS in classes:
+                self.seed_tables += 1
+            else:
+                self.tables += 1
         if "missing" in (a.get("class") or "").split():
             self.missing += 1
 
@@ -59,7 +65,7 @@ class PageParser(HTMLParser):
 def test_chart_registry_covers_the_seed_figures_and_the_report_depends_on_every_chart() -> None:
     defs = load_defs()
     chart_keys = {spec.asset_key for spec in CHARTS.values()}
-    assert {s.seed_figure for s in CHARTS.values()} >= SEED_FIGURES
+    assert {f.strip() for s in CHARTS.values() for f in (s.seed_figure or "").split(",") if f} >= SEED_FIGURES
     assert len(CHARTS) >= 8
     report = defs.resolve_assets_def(dg.AssetKey(["report", "greenlm_report"]))
     upstream = {dep for deps in report.asset_deps.values() for dep in deps}
@@ -109,6 +115,37 @@ def test_report_page_is_self_contained_and_shows_every_chart(platform: dict) -> 
         assert f"table-{table.name}" in parser.ids
     mats = platform["result"].asset_materializations_for_node("report__greenlm_report")
     assert mats[0].metadata["charts"].value == len(CHARTS)
+
+
+def test_report_has_the_seed_studies_section(platform: dict) -> None:
+    """Every seed figure issue 16 describes: its heading, its charts, a table of study vs GreenLM values with the
+    ratio and the reason; figure 2 says its values are not quoted; the SmolLM-135M table cell by cell."""
+    page = (platform["report"] / "index.html").read_text(encoding="utf-8")
+    parser = PageParser()
+    parser.feed(page)
+    assert "seed-studies" in parser.ids and "Seed studies side by side" in page
+    figures = (2, 7, 10, 11, 12, 13, 14, 15)
+    for figure in figures:
+        assert f"seed-figure-{figure}" in parser.ids, figure
+    assert "seed-smollm-135m" in parser.ids
+    assert parser.seed_tables == len(figures) - 1 + 1  # figure 2 has no study values; + the SmolLM table
+    section = page[page.index('id="seed-studies"') : page.index("<h2>Charts</h2>")]
+    for column in (
+        "study_value",
+        "greenlm_value",
+        "greenlm_to_study",
+        "why_differs",
+        "wh_ratio_greenlm_to_study",
+    ):
+        assert f"<th>{column}</th>" in section, column
+    assert "values are not quoted in GreenLM" in section  # figure 2
+    assert (
+        'href="#chart-own_runs_tokens_per_s"' in section
+        and 'href="#chart-seed_fig02_bloom_family"' in section
+    )
+    assert "1,100" in section and "cpu_hf_none" in section and "not run" in section
+    mats = platform["result"].asset_materializations_for_node("report__greenlm_report")
+    assert mats[0].metadata["seed_figures"].value == list(figures)
 
 
 def test_report_discovers_a_new_chart_without_edits(tmp_path: Path) -> None:

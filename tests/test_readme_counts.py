@@ -71,3 +71,21 @@ def test_readme_training_headline_is_the_querys(con: duckdb.DuckDBPyConnection) 
     assert sentence in " ".join(readme.split()), sentence
     all_points = f"(all points: slope {energy.slope_all:.2f}, r² {energy.r2_all:.2f} for energy)"
     assert all_points in " ".join(readme.split()), all_points
+
+
+# | `chart_name` | 10, 11 | what | (the "Charts and report" table; "–" = no seed figure)
+CHART_ROW = re.compile(r"^\| `(\w+)` \| (–|\d+(?:, \d+)*) \|")
+
+
+def test_readme_chart_count_and_table_are_the_chart_registry() -> None:
+    """The README's chart count and chart table come from the code: one row per chart asset, its seed figure(s)."""
+    import greenlm_assets.defs.publish.report  # noqa: F401  (imports every chart module: fills CHARTS)
+    from greenlm_assets.lib.charts import CHARTS
+
+    text = (repo_root() / "README.md").read_text()
+    assert re.findall(r"\*\*(\d+) chart assets\*\*", text) == [str(len(CHARTS))]
+    # Any other "N charts" is a count no query reproduces (historical benchmark counts say "at the time").
+    assert re.findall(r"\b\d+ charts\b", text) == []
+    rows = {m[1]: m[2] for line in text.splitlines() if (m := CHART_ROW.match(line))}
+    assert sorted(rows) == sorted(CHARTS)
+    assert {name: CHARTS[name].seed_figure or "–" for name in rows} == rows

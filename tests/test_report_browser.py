@@ -64,6 +64,7 @@ class PageVisit:
     errors: list[str] = field(default_factory=list)
     screenshot: bytes = b""
     title: str = ""
+    seed_studies: dict = field(default_factory=dict)
 
 
 class DevTools:
@@ -140,7 +141,11 @@ def visit(devtools: DevTools, page: Path) -> PageVisit:
         "Runtime.evaluate",
         session=session,
         expression="({title: document.title, images: Array.from(document.images).map(i => ("
-        "{src: i.getAttribute('src'), complete: i.complete, naturalWidth: i.naturalWidth}))})",
+        "{src: i.getAttribute('src'), complete: i.complete, naturalWidth: i.naturalWidth})), "
+        # The seed-studies section as laid out: its tables and the rendered width of their "why" column.
+        "seed: (s => s ? {height: s.offsetHeight, tables: s.querySelectorAll('table.seed-study').length, "
+        "whyWidths: Array.from(s.querySelectorAll('table.seed-study tr:first-child th:last-child'))"
+        ".map(th => th.getBoundingClientRect().width)} : null)(document.getElementById('seed-studies'))})",
         returnByValue=True,
     )["result"]["value"]
     shot = devtools.call("Page.captureScreenshot", session=session, format="png")
@@ -150,6 +155,7 @@ def visit(devtools: DevTools, page: Path) -> PageVisit:
         errors=console_errors(devtools.events),
         screenshot=base64.b64decode(shot["data"]),
         title=state["title"],
+        seed_studies=state["seed"] or {},
     )
 
 
@@ -188,6 +194,11 @@ def test_report_page_loads_every_image_without_errors_in_chromium(browser: DevTo
     assert len(seen.images) == len(CHARTS)
     not_loaded = [img["src"] for img in seen.images if not (img["complete"] and img["naturalWidth"] > 0)]
     assert not_loaded == []
+    # The seed-studies section renders its tables (7 figures with study values + the SmolLM table), and the column
+    # that says why the study and GreenLM differ is wide enough to read (CSS min-width 22rem = 352 px).
+    seed = seen.seed_studies
+    assert seed and seed["height"] > 1000 and seed["tables"] == 8
+    assert min(seed["whyWidths"]) >= 300, seed["whyWidths"]
     shot_path = platform["root"] / "report_screenshot.png"
     shot_path.write_bytes(seen.screenshot)
     pixels = mpimg.imread(io.BytesIO(seen.screenshot), format="png")

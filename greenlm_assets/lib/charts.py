@@ -96,9 +96,20 @@ def chart_fingerprint(spec: ChartSpec, data: ChartData) -> str:
     for name, frame in sorted(data.frames.items()):
         digest.update(name.encode())
         digest.update(_canonical(frame))
-    drawing_code = inspect.getsource(inspect.getmodule(spec.draw)) + inspect.getsource(plotting)
-    digest.update(repr((data.slm_max_params_b, spec.title, spec.provenance, drawing_code)).encode())
+    digest.update(repr((data.slm_max_params_b, spec.title, spec.provenance, drawing_code(spec))).encode())
     return digest.hexdigest()
+
+
+def drawing_code(spec: ChartSpec) -> str:
+    """The source of the draw function's module, plotting.py and every other greenlm_assets.lib module it uses
+    (e.g. the seed-study overlays), so a change to a shared drawing helper redraws the charts that call it."""
+    module = inspect.getmodule(spec.draw)
+    used = {plotting.__name__: plotting}
+    for value in vars(module).values():
+        source = value if inspect.ismodule(value) else inspect.getmodule(value)
+        if source is not None and source.__name__.startswith("greenlm_assets.lib."):
+            used[source.__name__] = source
+    return inspect.getsource(module) + "".join(inspect.getsource(used[name]) for name in sorted(used))
 
 
 def render_chart(spec: ChartSpec, con: duckdb.DuckDBPyConnection) -> tuple[dict, ChartData]:

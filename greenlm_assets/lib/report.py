@@ -34,6 +34,30 @@ class ReportTable:
 
 
 @dataclass(frozen=True)
+class SeedFigure:
+    """One of the seed study's figures in the report's "Seed studies side by side" section: what it shows, the
+    charts that answer it, and its values beside GreenLM's (``comparison``: one row per pair, may be empty)."""
+
+    figure: int
+    title: str
+    study_setup: str
+    study_values_quoted: bool
+    source_citation: str
+    notes: str
+    charts: tuple[str, ...]
+    comparison: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class SeedStudies:
+    """The section's content: every indexed seed figure, and the SmolLM-135M table cell by cell."""
+
+    figures: tuple[SeedFigure, ...]
+    smollm: pd.DataFrame
+    provenance: str
+
+
+@dataclass(frozen=True)
 class ReportChart:
     """A chart as the template sees it: its spec and the copied files (relative to index.html), if present."""
 
@@ -57,12 +81,35 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-def table_html(df: pd.DataFrame) -> str:
+SEED_TABLE_CLASSES = "data seed-study"
+
+
+def table_html(df: pd.DataFrame, classes: str = "data") -> str:
     """An HTML table (cells escaped by pandas) with formatted numbers."""
     shown = df.copy()
     for col in shown.columns:
         shown[col] = shown[col].map(format_value)
-    return shown.to_html(index=False, classes="data", border=0, escape=True)
+    return shown.to_html(index=False, classes=classes, border=0, escape=True)
+
+
+def seed_studies_context(seed: SeedStudies | None) -> dict | None:
+    """What the template shows of the section: each figure with its table (or none), and the SmolLM table."""
+    if seed is None:
+        return None
+    return {
+        "figures": [
+            {
+                "spec": f,
+                "html": table_html(f.comparison, SEED_TABLE_CLASSES) if not f.comparison.empty else None,
+                "rows": len(f.comparison),
+                "n_agree": int(f.comparison["agrees"].sum()) if "agrees" in f.comparison else 0,
+            }
+            for f in seed.figures
+        ],
+        "smollm_html": table_html(seed.smollm, SEED_TABLE_CLASSES),
+        "smollm_rows": len(seed.smollm),
+        "provenance": seed.provenance,
+    }
 
 
 def copy_chart_files(specs: Sequence[ChartSpec], charts_dir: Path, out_dir: Path) -> list[ReportChart]:
@@ -91,6 +138,7 @@ def write_report(
     *,
     database: str,
     generated_at: datetime | None = None,
+    seed_studies: SeedStudies | None = None,
 ) -> tuple[Path, list[ReportChart]]:
     """Write ``<out_dir>/index.html`` and its images; return the page and the charts it shows."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -104,6 +152,7 @@ def write_report(
         charts=charts,
         tables=rendered,
         sections=sections,
+        seed_studies=seed_studies_context(seed_studies),
         database=database,
         generated_at=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )

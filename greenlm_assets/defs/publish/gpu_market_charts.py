@@ -13,6 +13,7 @@ from greenlm_assets.lib.plotting import (
     new_figure,
     new_figure_grid,
 )
+from greenlm_assets.lib.seed_study import COMPARISON, COMPARISON_DEP, STUDY_CITATION
 
 GPU_MARKET_SOURCES = (
     "ewyluda GPU price index (2026-10-10), Prime Intellect marketplace stats (2025-10/11), FSDL cloud GPU table "
@@ -147,6 +148,23 @@ def draw_hardware_cost(data: ChartData) -> Figure:
         ax.set_ylabel(ylabel)
         ax.set_xlim(right=df["params_b"].max() * 6)  # room for the ratio labels
         ax.legend(loc="upper left", fontsize=7)
+    # The study's figure 7 beside GreenLM's ratio: its scope (training hardware) is not this chart's (serving).
+    study = data["study"]
+    if not study.empty:
+        bound = float(study["study_value"].iloc[0])
+        least, most = study.iloc[0], study.iloc[-1]
+        ax_p.text(
+            0.02,
+            0.63,
+            f"Seed study fig 7: >= {bound:g}x, hardware to TRAIN\n15B vs 135M. Here, to SERVE (bf16 weights),\n"
+            f"StarCoder2-15B / SmolLM2-135M: {least['greenlm_value']:g}x\n({least['greenlm_hardware']}) to "
+            f"{most['greenlm_value']:g}x ({most['greenlm_hardware']}), GPUs with both prices",
+            transform=ax_p.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=7,
+            bbox={"boxstyle": "round", "fc": "#fff3cd", "ec": "0.7"},
+        )
     ax_r.set_title("Renting (median on-demand price per GPU)", fontsize=10)
     ax_p.set_title("Buying (street or list price per GPU)", fontsize=10)
     smallest = df.loc[df["params_b"].idxmin(), "model_name"]
@@ -166,10 +184,13 @@ def draw_hardware_cost(data: ChartData) -> Figure:
 
 FIG7 = ChartSpec(
     name="hardware_cost_by_model",
-    title="What the hardware to serve each model costs to rent and to buy",
-    description="Seed figure 7: the GPUs needed to hold each model's bf16 weights (with 20 % headroom) on four GPU "
-    "types, and their rental cost per hour and purchase cost, 135M to 405B parameters, with the ratio to the "
-    "smallest model (marts.fct_gpu_model_hardware_cost).",
+    title="What the hardware to serve each model costs to rent and to buy (the seed study's fig 7 is for training)",
+    description="GreenLM's counterpart of seed figure 7 (rental and purchase cost of the hardware each model needs "
+    "for TRAINING; the study reports >= 15x between 135M and 15B): the GPUs needed to hold each model's bf16 "
+    "weights for serving (with 20 % headroom) on four GPU types, and their rental cost per hour and purchase cost, "
+    "135M to 405B parameters, with the ratio to the smallest model (marts.fct_gpu_model_hardware_cost) and the "
+    "study's ratio beside GreenLM's 15B / 135M ratio (marts.fct_seed_study_comparison). Scopes differ: serving "
+    "needs the weights, training also gradients, optimizer state and a cluster.",
     queries={
         "costs": "SELECT any_value(model_name ORDER BY model_name) AS model_name, params_b, gpu_key, "
         "any_value(memory_gb) AS memory_gb, any_value(gpus_needed) AS gpus_needed, "
@@ -177,11 +198,13 @@ FIG7 = ChartSpec(
         "any_value(purchase_price_usd) AS purchase_price_usd, any_value(purchase_price_kind) AS price_kind, "
         "any_value(purchase_usd) AS purchase_usd FROM marts.fct_gpu_model_hardware_cost "
         f"WHERE gpu_key IN {FIG7_GPUS} AND rental_usd_per_hour IS NOT NULL AND purchase_usd IS NOT NULL "
-        "GROUP BY params_b, gpu_key ORDER BY any_value(memory_gb), params_b"
+        "GROUP BY params_b, gpu_key ORDER BY any_value(memory_gb), params_b",
+        "study": "SELECT series, study_value, greenlm_label, greenlm_value, greenlm_hardware "
+        f"FROM {COMPARISON} WHERE figure = 7 ORDER BY greenlm_value",
     },
-    deps=("marts/fct_gpu_model_hardware_cost",),
+    deps=("marts/fct_gpu_model_hardware_cost", COMPARISON_DEP),
     provenance="marts.fct_gpu_model_hardware_cost <- marts.dim_gpus, marts.fct_gpu_rental_prices, "
-    f"marts.fct_training_footprint (model sizes); {GPU_MARKET_SOURCES}",
+    f"marts.fct_training_footprint (model sizes); {GPU_MARKET_SOURCES}; {STUDY_CITATION}",
     draw=draw_hardware_cost,
     seed_figure="7",
     size_axis=True,

@@ -238,7 +238,7 @@ def draw_co2_by_country(data: ChartData) -> Figure:
     ax.legend(loc="lower right", fontsize=7.5)
     ax.set_title(
         f"Same runs (LLM-Perf, A100 + host, batch 1), different grids: the {N_EACH_END} cleanest and {N_EACH_END} "
-        "dirtiest grids >= 10 TWh/yr,\nand named examples (bold: the SmolLM study's USA and France)",
+        "dirtiest grids >= 10 TWh/yr,\nand named examples (bold: the USA, where the SmolLM study ran, and France)",
         fontsize=8,
     )
     return fig

@@ -1,5 +1,5 @@
-"""GreenLM's own measured runs: seed figures 10-15, the SmolLM-135M study table, CodeCarbon's machine total vs the
-NVML counter (what its host estimate adds; its GPU part reads the same counter and is no cross-check).
+"""GreenLM's own measured runs: the counterparts of seed figures 10-15, the SmolLM-135M table, CodeCarbon's machine
+total vs the NVML counter (what its host estimate adds; its GPU part reads the same counter and is no cross-check).
 
 Every number comes from ``staging.stg_benchmark_runs__runs`` (the harness's rows, ``data/measurements/*.jsonl``),
 joined to ``marts.fct_inference_efficiency`` for the size class and the roofline and to
@@ -8,6 +8,12 @@ joined to ``marts.fct_inference_efficiency`` for the size class and the roofline
 measured again shows its latest run); failed runs and smoke runs are left out, and every footnote says so. GPU charts
 are gpu scope only (the H200's NVML counter); the CPU rows (energy = CodeCarbon's estimate) appear only in the
 SmolLM-135M table, labelled ESTIMATE, never on a GPU axis.
+
+The seed study's figures 10-15 (issue 16): 10 tokens/s of LLaMA on an A100 (Samsi et al.), 11 tokens/s of 1B/3B/8B
+models on a MacBook M1 Pro (GPT4All), 12 energy per second (power) of LLaMA 7B on an A100, 13 GPU energy per inference,
+14 GPU power and 15 inference time, the last three on the M1 Pro. Each chart of the same quantity carries the
+seed_figure it answers and draws the study's values beside GreenLM's (``lib/seed_study.py``); the J-per-token and
+roofline charts answer none of them. Answers of 64 and 128 new tokens are separate series, never one line.
 """
 
 import re
@@ -30,6 +36,13 @@ from greenlm_assets.lib.plotting import (
     log_ticks_125,
     new_figure,
     new_figure_grid,
+)
+from greenlm_assets.lib.seed_study import (
+    COMPARISON_DEP,
+    STUDY_CITATION,
+    overlay_study,
+    overlay_study_on_model_rows,
+    study_points_sql,
 )
 
 RUNS = "staging.stg_benchmark_runs__runs"
@@ -76,6 +89,9 @@ GPU_RUNS = f"""
 """
 # Charts against model size show the grid's batch sizes; the batch sweep (4-256) has its own chart.
 SIZE_BATCHES = (1, 32, 64)
+# The grid's answers are 64 new tokens; the fast path's runs generate 128. A chart never joins the two in one series:
+# per-token charts draw 128-token runs as their own (hollow, labelled) series, per-answer charts keep 64 only.
+GRID_NEW_TOKENS = 64
 GRID_RUNS = GPU_RUNS + f" AND r.batch_size IN {SIZE_BATCHES}"
 GPU_DEPS = ("staging/stg_benchmark_runs__runs", "marts/fct_inference_efficiency")
 
@@ -100,8 +116,9 @@ BACKEND_COLORS = {
 BACKEND_ORDER = list(BACKEND_COLORS)
 
 
-def config_label(backend: str, precision: str, batch: int) -> str:
-    return f"{BACKEND_NAMES.get(backend, backend)} {precision.replace('-weight', ' weights')}, batch {batch}"
+def config_label(backend: str, precision: str, batch: int, new_tokens: int = GRID_NEW_TOKENS) -> str:
+    tokens = "" if new_tokens == GRID_NEW_TOKENS else f", {new_tokens}-token answers"
+    return f"{BACKEND_NAMES.get(backend, backend)} {precision.replace('-weight', ' weights')}, batch {batch}{tokens}"
 
 
 def config_style(backend: str, precision: str, batch: int) -> dict[str, object]:
@@ -119,20 +136,21 @@ def config_style(backend: str, precision: str, batch: int) -> dict[str, object]:
     }
 
 
-def configs(df: pd.DataFrame) -> Iterable[tuple[tuple[str, str, int], pd.DataFrame]]:
-    """Groups of runs per (backend, precision, batch) in a stable reading order, each sorted by size."""
+def configs(df: pd.DataFrame) -> Iterable[tuple[tuple[str, str, int, int], pd.DataFrame]]:
+    """Groups of runs per (backend, precision, batch, answer length) in a stable reading order, sorted by size."""
     df = df.assign(_order=df["backend"].map({b: i for i, b in enumerate(BACKEND_ORDER)}).fillna(99))
-    for key, grp in df.sort_values(["_order", "batch_size", "precision"]).groupby(
-        ["backend", "precision", "batch_size"], sort=False
+    for key, grp in df.sort_values(["_order", "batch_size", "precision", "new_tokens"]).groupby(
+        ["backend", "precision", "batch_size", "new_tokens"], sort=False
     ):
-        yield (str(key[0]), str(key[1]), int(key[2])), grp.sort_values("params_b")
+        yield (str(key[0]), str(key[1]), int(key[2]), int(key[3])), grp.sort_values("params_b")
 
 
 def plot_configs(
     ax: Axes, df: pd.DataFrame, y: str, yerr: str | None = None, *, connect: bool = True
 ) -> None:
-    """One series per configuration, +-1 sd error bars over the repeat windows; quantised runs unconnected."""
-    for (backend, precision, batch), grp in configs(df):
+    """One series per configuration, +-1 sd error bars over the repeat windows; quantised runs unconnected;
+    runs of another answer length than the grid's hollow and labelled."""
+    for (backend, precision, batch, new_tokens), grp in configs(df):
         style = config_style(backend, precision, batch)
         quantised = precision.startswith("int")
         ax.errorbar(
@@ -146,7 +164,8 @@ def plot_configs(
             ms=5 if not quantised else 6,
             capsize=2.5,
             elinewidth=0.9,
-            label=config_label(backend, precision, batch),
+            mfc="none" if new_tokens != GRID_NEW_TOKENS else style["color"],
+            label=config_label(backend, precision, batch, new_tokens),
             zorder=3,
         )
 
@@ -162,12 +181,12 @@ def legend_right(ax: Axes) -> None:
     """The configuration legend right of the axes (inside, it would cover points; below, it collides with the
     tick labels after the final tight layout, which does make room for an axes legend on the side)."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize=7.5, frameon=False,
-              title="eager = HF generate\ncompiled = static KV cache\n   + torch.compile\n+ CUDA graph = own greedy loop,\n   step replayed as a graph",
+              title="eager = HF generate\ncompiled = static KV cache\n   + torch.compile\n+ CUDA graph = GreenLM's own\n   decoding loop, step replayed\n   as a graph\nanswers: 64 new tokens unless\n   the label says 128 (hollow)",
               title_fontsize=7.5,
               alignment="left")  # fmt: skip
 
 
-# --- seed figure 10: tokens/s ---------------------------------------------------------------------------------------
+# --- seed figures 10 and 11: tokens/s -------------------------------------------------------------------------------
 
 
 def draw_tokens_per_s(data: ChartData) -> Figure:
@@ -180,30 +199,38 @@ def draw_tokens_per_s(data: ChartData) -> Figure:
     log_ticks_125(ax.yaxis)
     ax.set_ylabel("Generated tokens per second, whole batch (log scale)")
     ax.set_title(
-        f"{df['model_key'].nunique()} models, {len(df)} runs; error bars: +-1 sd over the repeat windows",
+        f"{df['model_key'].nunique()} models, {len(df)} runs; error bars: +-1 sd over the repeat windows;\n"
+        "stars/crosses: the seed study (A100 batched, MacBook M1 Pro one request)",
         fontsize=9,
     )
+    overlay_study(ax, data["study"])
     legend_right(ax)
     return fig
 
 
 FIG10 = ChartSpec(
     name="own_runs_tokens_per_s",
-    title="Throughput of GreenLM's own runs on one H200: eager vs compiled, batch 1 vs 32",
-    description="Seed figure 10: generated tokens/s vs parameters for each configuration GreenLM measured on an "
-    "NVIDIA H200 (eager vs static-cache compiled bf16, batch 1 and 32, int8/int4 weight-only), +-1 sd error bars.",
-    queries={"runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b"},
-    deps=GPU_DEPS,
-    provenance=GPU_PROVENANCE,
+    title="Throughput of GreenLM's own runs on one H200, beside the seed study's figures 10 and 11",
+    description="GreenLM's counterpart of seed figures 10 (tokens/s of LLaMA 7B/13B/65B on an A100, Samsi et al.) "
+    "and 11 (tokens/s of 1B/3B/8B models on a MacBook M1 Pro through GPT4All): generated tokens/s vs parameters "
+    "for each configuration GreenLM measured on an NVIDIA H200 (eager vs static-cache compiled bf16, batch 1, 32 "
+    "and 64, int8/int4 weight-only; 128-token fast-path runs as their own series), +-1 sd error bars, with the "
+    "study's values as stars (fig 10) and crosses (fig 11).",
+    queries={
+        "runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b",
+        "study": study_points_sql(10, 11),
+    },
+    deps=(*GPU_DEPS, COMPARISON_DEP),
+    provenance=f"{GPU_PROVENANCE}; {STUDY_CITATION}",
     draw=draw_tokens_per_s,
-    seed_figure="10",
+    seed_figure="10, 11",
     size_axis=True,
     tags=("own_runs",),
 )
 own_runs_tokens_per_s = chart_asset(FIG10)
 
 
-# --- seed figure 11: energy per inference -----------------------------------------------------------------------------
+# --- seed figure 13: energy per inference -----------------------------------------------------------------------------
 
 
 def model_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +257,7 @@ def draw_energy_per_answer(data: ChartData) -> Figure:
     for ax, batch in zip(axes, batches, strict=True):
         runs = df[df["batch_size"] == batch]
         groups = list(configs(runs))
-        for i, ((backend, precision, b), grp) in enumerate(groups):
+        for i, ((backend, precision, b, new_tokens), grp) in enumerate(groups):
             style = config_style(backend, precision, b)
             # Configurations side by side within a model's row, so a model's several configurations stay readable.
             offset = (i - (len(groups) - 1) / 2) * 0.16
@@ -244,8 +271,10 @@ def draw_energy_per_answer(data: ChartData) -> Figure:
                 ms=5,
                 capsize=2,
                 elinewidth=0.9,
-                label=config_label(backend, precision, b),
+                label=config_label(backend, precision, b, new_tokens),
             )
+        if batch == 1:  # the study's figure 13 is one request at a time
+            overlay_study_on_model_rows(ax, data["study"], models, figure=13, unit="J per inference")
         log_axis(ax, "x")
         ax.set_xlabel(
             f"Energy per generated answer, J (log scale)\n= GPU J per output token x {tokens} tokens"
@@ -272,29 +301,33 @@ def draw_energy_per_answer(data: ChartData) -> Figure:
     return fig
 
 
-FIG11 = ChartSpec(
+FIG13 = ChartSpec(
     name="own_runs_energy_per_answer",
-    title="Energy per generated answer of GreenLM's own runs, per model and configuration",
-    description="Seed figure 11: GPU energy per generated answer (J per output token x generated tokens per "
-    "answer) per model and configuration, batch 1 and 32 side by side, +-1 sd error bars, NVIDIA H200.",
+    title="Energy per generated 64-token answer of GreenLM's own runs, beside the seed study's figure 13",
+    description="GreenLM's counterpart of seed figure 13 (mean GPU energy per inference, MacBook M1 Pro): GPU "
+    "energy per generated answer (J per output token x the 64 tokens of each answer) per model and configuration, "
+    "batch 1 and 32 side by side, +-1 sd error bars, NVIDIA H200; the study's 8B value (its own, longer answers) "
+    "on the batch-1 panel. The fast path's 128-token answers are left out (a 128-token answer is not a 64-token "
+    "one; their per-token energy is in own_runs_batch_sweep).",
     queries={
         # Per answer = per token x the tokens of one answer (generation is forced to new_tokens).
         "runs": "SELECT model_key, params_b, size_class, backend, precision, batch_size, new_tokens, "
         "j_per_output_token, j_per_output_token * new_tokens AS j_per_answer, "
         f"j_per_output_token_sd * new_tokens AS j_per_answer_sd FROM ({GRID_RUNS}) "
-        "ORDER BY params_b, backend, batch_size"
+        f"WHERE new_tokens = {GRID_NEW_TOKENS} ORDER BY params_b, backend, batch_size",
+        "study": study_points_sql(13),
     },
-    deps=GPU_DEPS,
-    provenance=GPU_PROVENANCE,
+    deps=(*GPU_DEPS, COMPARISON_DEP),
+    provenance=f"{GPU_PROVENANCE}; 64-token answers only; {STUDY_CITATION}",
     draw=draw_energy_per_answer,
-    seed_figure="11",
+    seed_figure="13",
     size_axis=True,
     tags=("own_runs",),
 )
-own_runs_energy_per_answer = chart_asset(FIG11)
+own_runs_energy_per_answer = chart_asset(FIG13)
 
 
-# --- seed figure 12: average power ------------------------------------------------------------------------------------
+# --- seed figures 12 and 14: average power -----------------------------------------------------------------------------
 
 
 def draw_power(data: ChartData) -> Figure:
@@ -307,7 +340,8 @@ def draw_power(data: ChartData) -> Figure:
                label=f"idle with the model loaded, before each run ({idle_lo:.0f}-{idle_hi:.0f} W)")  # fmt: skip
     plot_configs(ax, df, "avg_power_w", "avg_power_w_sd")
     size_axis(ax, data)
-    ax.set_ylim(0, float(df["avg_power_w"].max()) * 1.1)
+    overlay_study(ax, data["study"])
+    ax.set_ylim(0, max(float(df["avg_power_w"].max()), float(data["study"]["study_value"].max())) * 1.1)
     ax.set_ylabel("Average GPU power over the measured windows, W (NVML)")
     busiest = float((df["avg_power_w"] / df["p_idle_w"]).max())
     ax.set_title(f"Grey band: idle power with the model loaded ({idle_lo:.0f}-{idle_hi:.0f} W);\nthe busiest run "
@@ -318,21 +352,26 @@ def draw_power(data: ChartData) -> Figure:
 
 FIG12 = ChartSpec(
     name="own_runs_average_power",
-    title="Average GPU power of GreenLM's own runs, with the idle power marked",
-    description="Seed figure 12: average GPU power (NVML energy / window) per run and configuration vs parameters, "
-    "+-1 sd over the windows, and the idle power p_idle_w measured with the model loaded before each run.",
-    queries={"runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b"},
-    deps=GPU_DEPS,
-    provenance=GPU_PROVENANCE,
+    title="Average GPU power of GreenLM's own runs, idle marked, beside the seed study's figures 12 and 14",
+    description="GreenLM's counterpart of seed figures 12 (energy per second of LLaMA 7B on an A100, Samsi et al.) "
+    "and 14 (mean GPU power per model, MacBook M1 Pro; its 8B value derived as fig 13 / fig 15): average GPU "
+    "power (NVML energy / window) per run and configuration vs parameters, +-1 sd over the windows, the idle power "
+    "p_idle_w measured with the model loaded before each run, and the study's values (star: A100, cross: M1 Pro).",
+    queries={
+        "runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b",
+        "study": study_points_sql(12, 14),
+    },
+    deps=(*GPU_DEPS, COMPARISON_DEP),
+    provenance=f"{GPU_PROVENANCE}; {STUDY_CITATION}",
     draw=draw_power,
-    seed_figure="12",
+    seed_figure="12, 14",
     size_axis=True,
     tags=("own_runs",),
 )
 own_runs_average_power = chart_asset(FIG12)
 
 
-# --- seed figure 13: inference time -----------------------------------------------------------------------------------
+# --- seed figure 15: inference time -----------------------------------------------------------------------------------
 
 
 def draw_inference_time(data: ChartData) -> Figure:
@@ -344,6 +383,13 @@ def draw_inference_time(data: ChartData) -> Figure:
         size_axis(ax, data)
         ax.set_yscale("log")
         log_ticks_125(ax.yaxis)
+    # The study's per-inference times over answers of unknown length: per token, its figure 11 speed is the match.
+    overlay_study(axes[0], data["study"], figure=11, transform=lambda tok_s: 1000.0 / tok_s, unit="ms/token",
+                  label="seed study figs 11/15: MacBook M1 Pro, GPT4All, 1 request (1000 / its tok/s)")  # fmt: skip
+    study_handles = [(h, lb) for h, lb in zip(*axes[0].get_legend_handles_labels(), strict=True)
+                     if lb.startswith("seed study")]  # fmt: skip
+    if study_handles:  # the configurations' legend is beside the right panel
+        axes[0].legend(*zip(*study_handles, strict=True), loc="lower right", fontsize=7)
     axes[0].set_ylabel("ms per generated token, as one request sees it (log scale)")
     axes[0].set_title("Time per token = batch x 1000 / tokens per s (+-1 sd)", fontsize=9)
     axes[1].set_ylabel("Time to first token, ms (log scale)")
@@ -354,30 +400,33 @@ def draw_inference_time(data: ChartData) -> Figure:
     return fig
 
 
-FIG13 = ChartSpec(
+FIG15 = ChartSpec(
     name="own_runs_inference_time",
-    title="Inference time of GreenLM's own runs: per token and to the first token",
-    description="Seed figure 13: ms per generated token seen by one request (batch x 1000 / tokens per s, +-1 sd "
-    "by the delta method) and time to first token, per configuration vs parameters, NVIDIA H200.",
+    title="Inference time of GreenLM's own runs per token and to the first token, beside the seed study's fig 15",
+    description="GreenLM's counterpart of seed figure 15 (mean inference time, MacBook M1 Pro): ms per generated "
+    "token seen by one request (batch x 1000 / tokens per s, +-1 sd by the delta method) and time to first token, "
+    "per configuration vs parameters, NVIDIA H200. The study's times are per answer of unstated length; per token "
+    "its speed (figure 11) is drawn; per answer, at matched length, see seed_studies_side_by_side.",
     queries={
         # One request's view: the batch shares the throughput, so each sequence gets tokens_per_s / batch.
         # sd(1/x) ~ sd(x) / x^2 (first-order delta method) carries the repeat spread over.
-        "runs": "SELECT model_key, params_b, backend, precision, batch_size, tokens_per_s, "
+        "runs": "SELECT model_key, params_b, backend, precision, batch_size, new_tokens, tokens_per_s, "
         "batch_size * 1000.0 / tokens_per_s AS ms_per_token, "
         "batch_size * 1000.0 * tokens_per_s_sd / (tokens_per_s * tokens_per_s) AS ms_per_token_sd, "
-        f"ttft_s * 1000.0 AS ttft_ms FROM ({GRID_RUNS}) ORDER BY backend, batch_size, params_b"
+        f"ttft_s * 1000.0 AS ttft_ms FROM ({GRID_RUNS}) ORDER BY backend, batch_size, params_b",
+        "study": study_points_sql(11, 15),
     },
-    deps=GPU_DEPS,
-    provenance=GPU_PROVENANCE,
+    deps=(*GPU_DEPS, COMPARISON_DEP),
+    provenance=f"{GPU_PROVENANCE}; {STUDY_CITATION}",
     draw=draw_inference_time,
-    seed_figure="13",
+    seed_figure="15",
     size_axis=True,
     tags=("own_runs",),
 )
-own_runs_inference_time = chart_asset(FIG13)
+own_runs_inference_time = chart_asset(FIG15)
 
 
-# --- seed figure 14: J per token vs parameters, run well vs run naively ----------------------------------------------
+# --- J per token vs parameters, run well vs run naively (no seed figure shows J per token) --------------------------
 
 
 def draw_j_per_token(data: ChartData) -> Figure:
@@ -406,11 +455,12 @@ def draw_j_per_token(data: ChartData) -> Figure:
     return fig
 
 
-FIG14 = ChartSpec(
+J_PER_TOKEN = ChartSpec(
     name="own_runs_j_per_token_vs_params",
     title="Run well vs run naively: GPU J per token vs parameters, eager vs compiled",
-    description="Seed figure 14: GPU J per output token vs parameters (log-log, 7B line) of every GreenLM run, eager "
-    "vs static-cache compiled at batch 1 and 32, with the eager/compiled ratio for each model measured both ways.",
+    description="GPU J per output token vs parameters (log-log, 7B line) of every GreenLM run, eager vs "
+    "static-cache compiled at batch 1 and 32, with the eager/compiled ratio for each model measured both ways "
+    "(128-token fast-path runs as their own series). None of the seed study's figures shows J per token.",
     queries={
         "runs": GRID_RUNS + " ORDER BY backend, batch_size, params_b",
         "gap": f"""
@@ -427,14 +477,13 @@ FIG14 = ChartSpec(
     provenance=GPU_PROVENANCE
     + "; ratio = eager / compiled J per token of the same model, batch and precision",
     draw=draw_j_per_token,
-    seed_figure="14",
     size_axis=True,
     tags=("own_runs",),
 )
-own_runs_j_per_token_vs_params = chart_asset(FIG14)
+own_runs_j_per_token_vs_params = chart_asset(J_PER_TOKEN)
 
 
-# --- seed figure 15: roofline efficiency per configuration -----------------------------------------------------------
+# --- roofline efficiency per configuration (no seed figure) ---------------------------------------------------------
 
 
 def draw_roofline(data: ChartData) -> Figure:
@@ -459,13 +508,15 @@ def draw_roofline(data: ChartData) -> Figure:
     return fig
 
 
-FIG15 = ChartSpec(
+ROOFLINE = ChartSpec(
     name="own_runs_roofline_efficiency",
     title="How close GreenLM's own runs come to the H200's decode bound, per configuration",
-    description="Seed figure 15: roofline efficiency (measured tokens/s over the decode bound of the harness, from "
-    "the H200's bandwidth and bf16 peak) per configuration vs parameters, +-1 sd of tokens/s scaled by the bound.",
+    description="Roofline efficiency (measured tokens/s over the decode bound of the harness, from the H200's "
+    "bandwidth and bf16 peak) per configuration vs parameters, +-1 sd of tokens/s scaled by the bound (128-token "
+    "fast-path runs as their own series). None of the seed study's figures shows it.",
     queries={
-        "runs": "SELECT model_key, params_b, backend, precision, batch_size, tokens_per_s, bound_tokens_per_s, "
+        "runs": "SELECT model_key, params_b, backend, precision, batch_size, new_tokens, tokens_per_s, "
+        "bound_tokens_per_s, "
         "roofline_efficiency, tokens_per_s_sd / bound_tokens_per_s * 100 AS efficiency_pct_sd "
         f"FROM ({GRID_RUNS}) WHERE roofline_efficiency > 0 ORDER BY backend, batch_size, params_b"
     },
@@ -474,11 +525,10 @@ FIG15 = ChartSpec(
     + "; bound: H200 4.8 TB/s and 989.5 TFLOP/s bf16 dense (Epoch AI hardware table), "
     "weight bytes = parameters x bytes per stored parameter (int8 1, int4 0.5)",
     draw=draw_roofline,
-    seed_figure="15",
     size_axis=True,
     tags=("own_runs",),
 )
-own_runs_roofline_efficiency = chart_asset(FIG15)
+own_runs_roofline_efficiency = chart_asset(ROOFLINE)
 
 
 # --- the batch sweep of the fast path: where each model stops gaining from batching -----------------------------------
@@ -544,21 +594,29 @@ STUDY_COLUMNS = (
     ("s_per_token", "s per token\n(1 / tokens per s)"),
     ("g_co2e_per_1k_tokens", f"g CO2e per 1K tokens\n({CO2_COUNTRY} grid)"),
 )
-# everything else ran in Hugging Face transformers (PyTorch)
-FRAMEWORKS = {"onnxruntime": "ONNX Runtime", "onnxruntime-lean": "ONNX Runtime"}
+# pytorch and pytorch-compile ran Hugging Face transformers' generate; the CUDA-graph path is GreenLM's own loop.
+HF_GENERATE = "HF generate (PyTorch)"
+FRAMEWORKS = {
+    "onnxruntime": "ONNX Runtime",
+    "onnxruntime-lean": "ONNX Runtime",
+    "pytorch-cudagraph": "GreenLM's own decoding loop",
+}
+# how each backend runs within its framework
 VARIANTS = {
-    "onnxruntime-lean": "lean graph"
-}  # how a non-PyTorch backend differs from its framework's plain path
+    "pytorch": "eager",
+    "pytorch-compile": "compiled",
+    "pytorch-cudagraph": "CUDA graph",
+    "onnxruntime-lean": "lean graph",
+}
 DEVICES = {"cpu": "CPU", "cuda": "GPU"}
 
 
 def study_rows(df: pd.DataFrame) -> pd.DataFrame:
     """The study's grid: measured rows, plus one 'not run' row per device x framework nobody measured."""
     df = df.copy()
-    df["framework"] = df["backend"].map(FRAMEWORKS).fillna("HF (PyTorch)")
+    df["framework"] = df["backend"].map(FRAMEWORKS).fillna(HF_GENERATE)
     df["label"] = [
-        f"{DEVICES.get(d, d)} · {fw} · {BACKEND_NAMES.get(b, b) if b.startswith('pytorch') else VARIANTS.get(b, '')} "
-        f"{p}, batch {int(n)}".replace("  ", " ")
+        f"{DEVICES.get(d, d)} · {fw} · {VARIANTS.get(b, '')} {p}, batch {int(n)}".replace("  ", " ")
         for d, fw, b, p, n in zip(
             df["device"], df["framework"], df["backend"], df["precision"], df["batch_size"], strict=True
         )  # fmt: skip
@@ -566,7 +624,7 @@ def study_rows(df: pd.DataFrame) -> pd.DataFrame:
     missing = [
         {"device": d, "framework": fw, "label": f"{DEVICES[d]} · {fw}: not run", "not_run": True}
         for d in DEVICES
-        for fw in ("HF (PyTorch)", "ONNX Runtime")
+        for fw in (HF_GENERATE, "ONNX Runtime")
         if df[(df["device"] == d) & (df["framework"] == fw)].empty
     ]
     out = pd.concat([df.assign(not_run=False), pd.DataFrame(missing)], ignore_index=True)
@@ -580,7 +638,7 @@ def draw_smollm_study(data: ChartData) -> Figure:
     rows = study_rows(data["runs"])
     grid = data["grid"].iloc[0]
     fig, ax = new_figure()
-    fig.set_size_inches(11, 0.42 * len(rows) + 2.6)
+    fig.set_size_inches(12, 0.42 * len(rows) + 2.6)
     cmap = matplotlib.colormaps["YlOrRd"]
     ncol = len(STUDY_COLUMNS)
     for j, (col, _) in enumerate(STUDY_COLUMNS):
@@ -627,7 +685,7 @@ def draw_smollm_study(data: ChartData) -> Figure:
     # Under the table (an axes label, so the layout makes room for it above the footnote).
     ax.set_xlabel(
         f"CPU: 2-vCPU VM without RAPL, {tokens.get('cpu', '-')} new tokens; GPU: NVIDIA H200, "
-        f"{tokens.get('cuda', '-')} new tokens (per row: column new_tokens). Colour: per column, log scale, "
+        f"{tokens.get('cuda', '-')} new tokens (per row: column new_tokens).\nColour: per column, log scale, "
         "darker = more.",
         fontsize=7.5,
         color="0.3",
@@ -637,10 +695,12 @@ def draw_smollm_study(data: ChartData) -> Figure:
 
 STUDY = ChartSpec(
     name="own_runs_smollm_135m_study",
-    title="The SmolLM-135M study, measured by GreenLM: CPU/GPU x HF/ONNX x precision",
-    description="The seed SmolLM-135M table as a figure: Wh per 1K tokens, s per token and g CO2e per 1K tokens "
-    f"(at the {CO2_COUNTRY} grid average) for every GreenLM SmolLM-135M run, CPU and GPU, Hugging Face (PyTorch) "
-    "and ONNX Runtime, per precision/quantisation; CPU energy is CodeCarbon's estimate and says so.",
+    title="GreenLM's SmolLM-135M runs in the seed study's grid: CPU/GPU x HF/ONNX x precision",
+    description="GreenLM's own SmolLM-135M runs laid out as the seed study's SmolLM-135M table: Wh per 1K tokens, s "
+    f"per token and g CO2e per 1K tokens (at the {CO2_COUNTRY} grid average) for every run, CPU and GPU, Hugging "
+    "Face generate (PyTorch), GreenLM's own decoding loop (PyTorch, CUDA graph) and ONNX Runtime, per "
+    "precision/quantisation, in GreenLM's published scopes (GPU counter; CPU: CodeCarbon's estimate without RAM, "
+    "labelled). The study's own values beside GreenLM's on its scope: chart seed_smollm_135m_study_comparison.",
     queries={
         "runs": f"""
             SELECT r.device, r.backend, r.precision, r.quantization, r.batch_size, r.new_tokens, r.tokens_per_s,

@@ -5,12 +5,13 @@ import pkgutil
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
 
 import greenlm_assets.defs.publish as publish_package
 from greenlm_assets.lib.charts import CHARTS
 from greenlm_assets.lib.paths import QUERIES_DIR, charts_dir, duckdb_path, report_dir
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
-from greenlm_assets.lib.report import ReportTable, write_report
+from greenlm_assets.lib.report import ReportTable, SeedFigure, SeedStudies, write_report
 
 # Import every chart module of this package first, so CHARTS holds every chart whatever order Dagster loads
 # modules in; a chart added later appears in the report (and among its deps) without editing this file.
@@ -108,9 +109,71 @@ TABLES = (
 )
 
 
+# The "Seed studies side by side" section: the study's figures (seed index), each value beside GreenLM's with the
+# ratio and the reason (fct_seed_study_comparison), and the SmolLM-135M table cell by cell.
+SEED_DEPS = (
+    "reference/seed_study_figure_index",
+    "marts/fct_seed_study_comparison",
+    "marts/fct_seed_smollm_study_comparison",
+)
+SEED_INDEX_SQL = (
+    "SELECT figure, title, study_setup, study_values_quoted, source_citation, coalesce(notes, '') AS notes "
+    "FROM reference.seed_study_figure_index ORDER BY figure"
+)
+SEED_COMPARISON_SQL = (
+    "SELECT figure, series, study_value, unit, study_value_kind AS study_kind, greenlm_label, greenlm_value, "
+    "ratio_greenlm_to_study AS greenlm_to_study, agrees, why_differs "
+    "FROM marts.fct_seed_study_comparison ORDER BY figure, study_x_params_b, series, greenlm_label"
+)
+SEED_SMOLLM_SQL = (
+    "SELECT cell_key AS study_cell, match_kind, greenlm_framework, greenlm_precision, greenlm_hardware, "
+    "study_wh_per_token, greenlm_wh_per_token_published, greenlm_wh_per_token_machine, wh_ratio_greenlm_to_study, "
+    "study_s_per_token, greenlm_s_per_token, s_ratio_greenlm_to_study, study_kg_co2e_per_token, "
+    "greenlm_kg_co2e_per_token, co2_ratio_greenlm_to_study, south_carolina_g_co2e_per_kwh_derived, why_differs "
+    "FROM marts.fct_seed_smollm_study_comparison ORDER BY study_device, study_framework, study_quantization"
+)
+SEED_PROVENANCE = (
+    "marts.fct_seed_study_comparison and marts.fct_seed_smollm_study_comparison <- seeds "
+    "reference.seed_study_figures, reference.seed_study_figure_index, reference.seed_smollm_study (the seed study's "
+    "values as quoted in GreenLM issue 16, secondary; figures 10 and 12 after Samsi et al. 2023, arXiv:2310.03003), "
+    "staging.stg_benchmark_runs__runs (GreenLM measurements), intermediate.int_third_party_runs_unioned (ML.ENERGY "
+    "v1/v2), marts.fct_gpu_model_hardware_cost"
+)
+
+
+def seed_figure_numbers(spec_seed_figure: str | None) -> list[int]:
+    """The seed figures a chart answers: "10, 11" -> [10, 11]; None -> []."""
+    return [int(part) for part in (spec_seed_figure or "").split(",") if part.strip().isdigit()]
+
+
+def read_seed_studies(con: DuckDBPyConnection) -> SeedStudies:
+    """The section's content from the DuckDB file (the charts answering each figure from the registry)."""
+    index = con.execute(SEED_INDEX_SQL).df()
+    comparison = con.execute(SEED_COMPARISON_SQL).df()
+    figures = tuple(
+        SeedFigure(
+            figure=int(row.figure),
+            title=row.title,
+            study_setup=row.study_setup,
+            study_values_quoted=bool(row.study_values_quoted),
+            source_citation=row.source_citation,
+            notes=row.notes,
+            charts=tuple(
+                sorted(
+                    s.name for s in CHARTS.values() if int(row.figure) in seed_figure_numbers(s.seed_figure)
+                )
+            ),
+            comparison=comparison[comparison["figure"] == row.figure].drop(columns="figure"),
+        )
+        for row in index.itertuples()
+    )
+    return SeedStudies(figures=figures, smollm=con.execute(SEED_SMOLLM_SQL).df(), provenance=SEED_PROVENANCE)
+
+
 def _deps() -> list[dg.AssetKey]:
     keys = [spec.asset_key for spec in CHARTS.values()]
     keys += [dg.AssetKey(d.split("/")) for table in TABLES for d in table.deps]
+    keys += [dg.AssetKey(d.split("/")) for d in SEED_DEPS]
     return list(dict.fromkeys(keys))
 
 
@@ -126,12 +189,15 @@ def _deps() -> list[dg.AssetKey]:
 def greenlm_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         tables = [(table, con.execute(table.sql).df()) for table in TABLES]
-    # Seed-study figures first, in the study's order, then GreenLM's own charts by name.
+        seed = read_seed_studies(con)
+    # Seed-study figures first, in the study's order ("10, 11" sorts as 10), then GreenLM's own charts by name.
     specs = sorted(
         CHARTS.values(),
-        key=lambda s: (int(s.seed_figure) if (s.seed_figure or "").isdigit() else 999, s.name),
+        key=lambda s: (min(seed_figure_numbers(s.seed_figure), default=999), s.name),
     )
-    page, charts = write_report(report_dir(), specs, charts_dir(), tables, database=duckdb_path().name)
+    page, charts = write_report(
+        report_dir(), specs, charts_dir(), tables, database=duckdb_path().name, seed_studies=seed
+    )
     missing = [c.spec.name for c in charts if c.png is None]
     if missing:
         context.log.warning(f"report: no PNG yet for {missing}")
@@ -142,6 +208,8 @@ def greenlm_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
             "charts": len(charts),
             "missing_charts": missing,
             "tables": [t.name for t, _ in tables],
+            "seed_figures": [f.figure for f in seed.figures],
+            "seed_comparisons": sum(len(f.comparison) for f in seed.figures),
             "slm_vs_llm": md_preview(tables[0][1], rows=10),
         }
     )

@@ -1,4 +1,7 @@
-"""Training-footprint charts of the seed study: figure 1 (the ~175B models), 2 (one family), 9 (emissions by model)."""
+"""Training-footprint charts: seed figure 1 (the ~175B models), the Llama families, seed figure 9 (emissions by model).
+
+Seed figure 2 is the BLOOM family, not the Llama one: it is drawn in seed_studies.py (seed_fig02_bloom_family).
+"""
 
 import numpy as np
 import pandas as pd
@@ -80,7 +83,7 @@ FIG1 = ChartSpec(
 training_175b_models = chart_asset(FIG1)
 
 
-# --- Seed figure 2: energy and CO2 by model within the Llama families ------------------------------------------
+# --- Energy and CO2 by model within the Llama families (no seed figure: the study's figure 2 is BLOOM) ----------
 
 
 def draw_family(data: ChartData) -> Figure:
@@ -120,8 +123,9 @@ def draw_family(data: ChartData) -> Figure:
 FIG2 = ChartSpec(
     name="training_llama_family",
     title="Training energy and CO2 within the Llama families",
-    description="Seed figure 2: training energy and CO2 per model of the LLaMA / Llama 2 / 3 / 3.1 / 3.2 / 3.3 "
-    "families (log scale), derived energies and inconsistent CO2 hatched.",
+    description="Training energy and CO2 per model of the LLaMA / Llama 2 / 3 / 3.1 / 3.2 / 3.3 families (log "
+    "scale), derived energies and inconsistent CO2 hatched. Not a seed figure: the study's figure 2 is the BLOOM "
+    "family (chart seed_fig02_bloom_family).",
     queries={
         "models": f"SELECT {MODEL_LABEL}, family, params_b, energy_mwh, energy_derived, co2_t, co2_energy_consistent "
         f"FROM {FOOTPRINT} WHERE family ILIKE 'llama%' AND energy_mwh > 0 AND co2_t > 0 "
@@ -130,7 +134,6 @@ FIG2 = ChartSpec(
     deps=("marts/fct_training_footprint",),
     provenance=FOOTPRINT_PROVENANCE,
     draw=draw_family,
-    seed_figure="2",
 )
 training_llama_family = chart_asset(FIG2)
 
