@@ -13,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from greenlm_assets.lib.automation import follow_inputs
 from greenlm_assets.lib.dbt_project import dbt_project
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL
@@ -42,6 +43,11 @@ class GreenLMTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "transform"
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        return follow_inputs()  # models follow their raw inputs (the automation sensor, `make dev`)
 
 
 class DbtBuildConfig(dg.Config):
@@ -154,7 +160,14 @@ def greenlm_dbt_models(
     # Every model's data version is the fingerprint of what it was built from, on a build as on a reuse, so
     # Dagster's lineage sees an unchanged input as the same version.
     version = dg.DataVersion(inputs_sha)
-    for event in dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream():
+    # Row counts and column schemas on every model's page; dagster-dbt fetches them once dbt-duckdb has exited.
+    events = (
+        dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+        .stream()
+        .fetch_row_counts()
+        .fetch_column_metadata()
+    )
+    for event in events:
         if isinstance(event, dg.Output):
             event = dg.Output(
                 value=event.value,
