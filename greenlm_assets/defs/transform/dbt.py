@@ -14,6 +14,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from greenlm_assets.lib.automation import follow_inputs
+from greenlm_assets.lib.dbt_docs import model_description, raw_sql_metadata, test_description
+from greenlm_assets.lib.dbt_events import dbt_events_with_table_metadata
 from greenlm_assets.lib.dbt_project import dbt_project
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL
@@ -43,6 +45,27 @@ class GreenLMTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "transform"
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return model_description(dbt_resource_props)
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**super().get_metadata(dbt_resource_props), **raw_sql_metadata(dbt_resource_props)}
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):  # type: ignore[no-untyped-def]
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        test = manifest.get("nodes", {}).get(unique_id, {}) if isinstance(manifest, dict) else {}
+        if spec is None or spec.description or not test:
+            return spec
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=test_description(test, asset_spec.key.to_user_string()),
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+        )
 
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
@@ -160,14 +183,10 @@ def greenlm_dbt_models(
     # Every model's data version is the fingerprint of what it was built from, on a build as on a reuse, so
     # Dagster's lineage sees an unchanged input as the same version.
     version = dg.DataVersion(inputs_sha)
-    # Row counts and column schemas on every model's page; dagster-dbt fetches them once dbt-duckdb has exited.
-    events = (
-        dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
-        .stream()
-        .fetch_row_counts()
-        .fetch_column_metadata()
-    )
-    for event in events:
+    # Row counts and column schemas on every model's page (dagster-dbt's fetch_row_counts/fetch_column_metadata).
+    for event in dbt_events_with_table_metadata(
+        dbt, context, ["build", "--exclude-resource-type", "unit_test"]
+    ):
         if isinstance(event, dg.Output):
             event = dg.Output(
                 value=event.value,
