@@ -44,6 +44,7 @@ GROUP = "publish"  # the charts and the report: their inputs exist once the whol
 CHART = "charts/gpu_rental_prices"
 MART = "marts/fct_gpu_rental_prices"
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+expect.set_options(timeout=UI_TIMEOUT_MS)
 
 
 def chromium_binary() -> str:
@@ -269,9 +270,10 @@ def test_materialize_all_from_lineage_and_group_succeeds_in_the_runs_page(
     assert group and all(k[0] in ("charts", "report") for k in group), group
     pg.goto(server.base + "/runs")
     for run_id in server.launched.values():
-        row = pg.get_by_role("row").filter(has=pg.get_by_text(run_id[:8], exact=True))
-        expect(row.get_by_text("Success", exact=True)).to_be_visible()
-    expect(pg.get_by_text("Failure", exact=True)).to_have_count(0)
+        expect(pg.get_by_role("link", name=f"run {run_id[:8]}", exact=True)).to_be_visible()
+    # Every run listed (the clicked ones and any the automation sensor started) shows the success icon.
+    expect(pg.get_by_role("img", name="run_success", exact=True)).to_have_count(len(runs))
+    expect(pg.get_by_role("img", name="run_failure", exact=True)).to_have_count(0)
     pg.screenshot(path=server.shots / "runs.png")
 
 
