@@ -53,7 +53,7 @@ reliability: prepare
 	$(BIN)/python -m tests.faults.render_readme
 
 dev: prepare
-	$(BIN)/dagster dev -m greenlm_assets.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install
 	$(BIN)/ruff format greenlm_assets jobs tests

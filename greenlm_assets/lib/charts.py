@@ -18,6 +18,7 @@ from dagster_duckdb import DuckDBResource
 from matplotlib.figure import Figure
 
 from greenlm_assets.lib import plotting
+from greenlm_assets.lib.automation import follow_inputs
 from greenlm_assets.lib.paths import charts_dir
 from greenlm_assets.lib.plotting import footnote, png_markdown, save_chart
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
@@ -165,6 +166,7 @@ def chart_asset(spec: ChartSpec) -> dg.AssetsDefinition:
         kinds={"python", "matplotlib"},
         deps=spec.all_deps,
         pool=DUCKDB_POOL,
+        automation_condition=follow_inputs(),
         description=spec.description,
         metadata={
             "provenance": spec.provenance,

@@ -20,7 +20,11 @@ gpu_price_scrape_job = dg.define_asset_job(
     cron_schedule="15 6 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Daily 06:15 UTC live GPU price scrape into today's partition; skipped unless GREENLM_LIVE=1.",
+    description=(
+        "Live mode only (GREENLM_LIVE=1; offline the schedule and raw/gpu_price_scrape are not materializable): "
+        "daily 06:15 UTC scrape of today's GPU rental prices into today's partition; the price models and charts "
+        "then follow through the automation sensor."
+    ),
 )
 def gpu_price_scrape(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     if os.environ.get("GREENLM_LIVE", "") != "1":

@@ -25,5 +25,10 @@ leaderboard_refresh = dg.ScheduleDefinition(
     cron_schedule="17 4 * * *",  # daily, off the hour
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,  # offline runs are idempotent and cheap
-    description="Daily refresh of the Open LLM Leaderboards (every fetch kept as a snapshot; marts read the latest).",
+    description=(
+        "Daily 04:17 UTC refresh of the Open LLM Leaderboards and the models that read them. Offline (default): "
+        "re-ingests the shipped snapshot, a no-op when unchanged, which keeps the leaderboards fresh. Live "
+        "(GREENLM_LIVE=1): downloads the Hugging Face datasets, every changed board kept as a new fetch. The charts "
+        "and report then follow through the automation sensor."
+    ),
 )

@@ -17,6 +17,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from greenlm_assets.lib import raw_load
+from greenlm_assets.lib.automation import DAILY_SOURCE_FRESHNESS
 from greenlm_assets.lib.fingerprint import fingerprint
 from greenlm_assets.lib.gpu_market import clients, names, observations, parsers, snapshots
 from greenlm_assets.lib.gpu_market.clients import (
@@ -202,6 +203,7 @@ def write_scrape_day(con, day: date, provider: str, records: list[dict], source_
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
     partitions_def=SCRAPE_PARTITIONS,
+    freshness_policy=DAILY_SOURCE_FRESHNESS,  # live mode: stale when the daily scrape stops landing
     description=(
         "Daily live scrape of RunPod, Azure, AWS, Vast.ai and Lambda prices into raw.gpu_price_observations "
         "(origin 'scrape', one partition per UTC day). Needs GREENLM_LIVE=1 or gpu_market.live=true. "

@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from greenlm_assets.lib import raw_load
+from greenlm_assets.lib.automation import DAILY_SOURCE_FRESHNESS
 from greenlm_assets.lib.catalog import frames, leaderboard, loading
 from greenlm_assets.lib.catalog.frames import QUARANTINE_TABLE
 from greenlm_assets.lib.catalog.leaderboard import (
@@ -66,6 +67,7 @@ def build_leaderboard_asset(board: Board) -> dg.AssetsDefinition:
         kinds={"duckdb", "python"},
         pool=DUCKDB_POOL,
         description=DESCRIPTIONS[board],
+        freshness_policy=DAILY_SOURCE_FRESHNESS,  # stale when the daily leaderboard_refresh stops running
         check_specs=catalog_check_specs(table),
         metadata={"dagster/table_name": f"raw.{table}", "key_columns": list(KEY_COLUMNS[board])},
     )

@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from duckdb import DuckDBPyConnection
 
 import greenlm_assets.defs.publish as publish_package
+from greenlm_assets.lib.automation import follow_inputs
 from greenlm_assets.lib.charts import CHARTS
 from greenlm_assets.lib.paths import QUERIES_DIR, charts_dir, duckdb_path, report_dir
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
@@ -183,6 +184,7 @@ def _deps() -> list[dg.AssetKey]:
     kinds={"html", "jinja"},
     deps=_deps(),
     pool=DUCKDB_POOL,
+    automation_condition=follow_inputs(),
     description="Static report data/report/index.html (GREENLM_REPORT_DIR): every chart asset of group publish, "
     "the key tables and the provenance of each; self-contained folder, no server needed.",
 )

@@ -26,6 +26,9 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from greenlm_assets.lib.automation import follow_inputs
+from greenlm_assets.lib.dbt_docs import model_description, raw_sql_metadata, test_description
+from greenlm_assets.lib.dbt_events import release_dbt_adapter, with_described_columns
 from greenlm_assets.lib.dbt_project import dbt_project
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL
@@ -86,6 +89,33 @@ class GreenLMTranslator(DagsterDbtTranslator):
 
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return node_code_version(dbt_resource_props, _shared_sha_at_load())
+
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return model_description(dbt_resource_props)
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**super().get_metadata(dbt_resource_props), **raw_sql_metadata(dbt_resource_props)}
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):  # type: ignore[no-untyped-def]
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        test = manifest.get("nodes", {}).get(unique_id, {}) if isinstance(manifest, dict) else {}
+        if spec is None or spec.description or not test:
+            return spec
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=test_description(test, asset_spec.key.to_user_string()),
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+        )
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        return follow_inputs()  # models follow their raw inputs (the automation sensor, `make dev`)
 
 
 TRANSLATOR = GreenLMTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -269,8 +299,12 @@ def greenlm_dbt_models(
             manifest=dbt_project.manifest_path,
             dagster_dbt_translator=TRANSLATOR,
         )
-        for event in invocation.stream():
-            yield from _as_asset_events(context, event, plan.stale)
+        try:
+            # Row counts and column schemas on every rebuilt model's page (dagster-dbt's own fetchers).
+            for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
+                yield from _as_asset_events(context, with_described_columns(context, event), plan.stale)
+        finally:
+            release_dbt_adapter(invocation)
     else:
         # "dbt inputs unchanged" is what benchmarks/bench_pipeline.py looks for.
         context.log.info(
