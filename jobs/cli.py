@@ -31,6 +31,7 @@ from jobs.backends import (
 )
 from jobs.prompts import PROMPT_SETS
 from jobs.quality.run import quality
+from jobs.serving.cli import serve
 from jobs.registry import real_weights_ref, registry
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -161,6 +162,8 @@ def run(
 
 # SQuAD quality next to energy (jobs/quality/run.py): J and gCO2e per correct answer per backend x precision.
 app.command("quality")(quality)
+# Serving benchmark (jobs/serving): an OpenAI-compatible server under a concurrency sweep, J per token per level.
+app.command("serve")(serve)
 
 
 def _run_all(configs: list[Any], out: Path, deadline_s: float | None = None) -> list[dict[str, Any]]:
