@@ -65,6 +65,9 @@ def serve(
         str, typer.Option(help="catalog key the marts join on (dim_models)")
     ] = "smollm2-135m-instruct",
     hf_model_id: Annotated[str | None, typer.Option(help="the model's hub id, for the rows")] = None,
+    weights: Annotated[
+        str, typer.Option(help="real | random (a checkpoint from jobs/serving/checkpoint.py), with --url")
+    ] = "real",
     concurrency: Annotated[str, typer.Option(help="concurrency levels, comma-separated")] = "1,2,4",
     requests: Annotated[
         int, typer.Option(help="requests per level (>= 3 x the highest concurrency advised)")
@@ -119,7 +122,7 @@ def serve(
         local_llama_cpp,
         shipped_smollm2_gguf,
     )
-    from jobs.serving.sweep import SweepConfig, run_sweep
+    from jobs.serving.sweep import SweepConfig, WarmupError, run_sweep
 
     if (url is None) == (not local_llama_cpp):
         _fail("give exactly one of --url (an endpoint) or --local-llama-cpp (start llama.cpp's server here)")
@@ -129,6 +132,8 @@ def serve(
         settings: dict[str, Any] = json.loads(server_settings)
     except json.JSONDecodeError as exc:
         _fail(f"--server-settings is not JSON: {exc}")
+    if weights not in ("real", "random"):
+        _fail(f"--weights must be real or random, not {weights!r}")
     if prompts not in PROMPT_SETS:
         _fail(f"unknown prompt set {prompts!r}; valid prompt sets: {', '.join(PROMPT_SETS)}")
     levels = _ints(concurrency)
@@ -174,9 +179,12 @@ def serve(
                 assert url is not None and model_name is not None
                 ep = Endpoint(url.rstrip("/").removesuffix("/v1"), model_name, server, server_version, settings,
                               managed=False, api_key_env=api_key_env)  # fmt: skip
-                models = listed_models(ep.base_url, ep.headers())
-                if model_name not in models:
-                    raise EndpointError(f"{ep.base_url} does not serve {model_name!r} (it lists {models})")
+                models = listed_models(ep.base_url, ep.headers())  # down / 4xx / 5xx: a clear error here
+                if model_name not in models:  # some servers (transformers serve) list only cached hub models
+                    console.print(
+                        f"[yellow]{ep.base_url} does not list {model_name!r} (it lists {models[:5]})"
+                    )
+                cfg.weights = weights
                 hf = hf_model_id or model_name
         except (EndpointError, FileNotFoundError) as exc:
             _fail(str(exc))
@@ -187,7 +195,10 @@ def serve(
             append_row(out, row)  # atomic: the row is in the file whole, or not at all
             _print_row(row)
 
-        rows = run_sweep(cfg, ep, gen, work, on_row)
+        try:
+            rows = run_sweep(cfg, ep, gen, work, on_row)
+        except (WarmupError, LoadGeneratorError) as exc:
+            _fail(str(exc))
     failed = [r for r in rows if r["status"] != "ok"]
     console.print(f"{len(rows)} row(s) appended to {out} ({len(failed)} failed)")
     if failed and len(failed) == len(rows):
@@ -206,7 +217,7 @@ def _print_row(row: dict[str, Any]) -> None:
     console.print(
         f"{label}: {f(row['output_tokens_per_s'])} tok/s, TTFT p90 {f(row['ttft_s_p90'])} s, ITL p90 "
         f"{f(row['itl_s_p90'])} s, {f(row.get('j_per_output_token'))} J/tok "
-        f"(net {f(row.get('j_per_output_token_net'))}) [{row['energy_source']}/{row['energy_scope']}], "
+        f"(net {f(row.get('j_per_output_token_net'))}) ({row['energy_source']}, {row['energy_scope']}), "
         f"window {f(row['window_s'])} s of {f(row['run_s'])} s"
     )
 

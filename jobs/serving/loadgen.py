@@ -174,12 +174,12 @@ class AiperfLoadGenerator(LoadGenerator):
             "--streaming",
             "--concurrency", str(concurrency),
             "--request-count", str(request_count),
-            "--input-file", str(artifact_dir / "prompts.jsonl"),
+            "--input-file", str((artifact_dir / "prompts.jsonl").resolve()),
             "--custom-dataset-type", "single_turn",
             "--use-legacy-max-tokens",  # `max_tokens`: what llama.cpp, transformers serve and vLLM all read
             "--use-server-token-count",  # usage.completion_tokens (stream_options.include_usage is requested)
-            "--tokenizer", str(self.tokenizer_dir),
-            "--artifact-dir", str(artifact_dir),
+            "--tokenizer", str(self.tokenizer_dir.resolve()),
+            "--artifact-dir", str(artifact_dir.resolve()),
             "--export-level", "records",
             "--ui-type", "none",
             "--no-server-metrics",
@@ -200,7 +200,9 @@ class AiperfLoadGenerator(LoadGenerator):
         argv = self.argv(concurrency=concurrency, request_count=request_count, max_tokens=max_tokens,
                          artifact_dir=artifact_dir)  # fmt: skip
         log_path = artifact_dir / "aiperf.log"
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+        # No HF_HUB_OFFLINE here: aiperf 0.13 then takes the tokenizer argument for a hub repo id, even a local
+        # folder; a local folder is read from disk without it (nothing is fetched).
+        env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
         env.pop("VIRTUAL_ENV", None)
         with log_path.open("wb") as log:
             proc = subprocess.Popen(

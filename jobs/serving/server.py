@@ -115,6 +115,7 @@ class LlamaCppSettings:
             # llama-cpp-python's server runs one completion at a time (a lock around the model): requests beyond
             # the first queue, so concurrency raises TTFT, not the batch.
             "max_batch_requests": 1,
+            "interrupt_requests": False,
             "kv_cache_tokens": self.n_ctx,
             "precision": _gguf_quant(self.gguf),
         }
@@ -157,6 +158,9 @@ def local_llama_cpp(settings: LlamaCppSettings, log_path: Path):  # -> Iterator[
         sys.executable, "-m", "llama_cpp.server", "--model", str(settings.gguf), "--model_alias",
         settings.model_alias, "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(settings.n_threads),
         "--n_ctx", str(settings.n_ctx), "--n_batch", str(settings.n_batch), "--verbose", "True",
+        # llama-cpp-python's default aborts the running completion when another request arrives: at concurrency > 1
+        # every request but the last would end empty. Queue them instead.
+        "--interrupt_requests", "False",
     ]  # fmt: skip
     ep = Endpoint(
         base_url=f"http://127.0.0.1:{port}",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ from jobs.serving.server import Endpoint
 
 PROTOCOL_MIN_WINDOW_S = 5.0  # MEASUREMENT.md: a window lasts >= 5 s
 SOURCE = "greenlm_bench_serve"
+
+
+class WarmupError(RuntimeError):
+    """The endpoint failed the warm-up requests: no level is measured."""
 
 
 @dataclass
@@ -98,6 +103,11 @@ def base_columns(cfg: SweepConfig, ep: Endpoint, gen: LoadGenerator, sweep_id: s
         "git_dirty": dirty,
         "country_iso3": cfg.country_iso3,
     }
+
+
+def _sum_or_none(values: list[int | None]) -> int | None:
+    """The sum, or None when any value is missing (a server that reports no usage): never a partial total."""
+    return None if any(v is None for v in values) else sum(v or 0 for v in values)
 
 
 def config_hash(base: dict[str, Any], level: dict[str, Any]) -> str:
@@ -208,11 +218,14 @@ def level_row(
     if failed:
         raise ValueError(f"{len(failed)} of {len(recs)} request(s) failed; first: {failed[0].error}")
     missing_usage = sum(1 for r in recs if r.output_tokens is None)
-    if missing_usage:
-        raise ValueError(
-            f"{missing_usage} of {len(recs)} response(s) carried no usage (stream_options.include_usage): "
-            "output tokens would be guessed, not reported"
-        )
+    source = "server usage (usage.completion_tokens)"
+    if missing_usage == len(recs):
+        # The server sends no usage in its stream (llama-cpp-python): one streamed chunk is one token there, so the
+        # chunks are the count - labelled as such; tests/test_serving_llama_cpp.py checks it against the server log.
+        recs = [replace(r, output_tokens=len(r.chunk_times_s)) for r in recs]
+        source = "streamed chunks (the server reported no usage; one token per chunk)"
+    elif missing_usage:
+        raise ValueError(f"{missing_usage} of {len(recs)} response(s) carried no usage while the others did")
     w: SteadyWindow = steady_window(recs, concurrency)
     tokens = tokens_in_window(recs, w)
     if tokens <= 0:
@@ -227,16 +240,18 @@ def level_row(
         "max_tokens": max_tokens,
         "requests_sent": len(recs),
         "requests_ok": len(recs) - len(failed),
-        "prompt_tokens_total": sum(r.prompt_tokens or 0 for r in recs),
+        "prompt_tokens_total": _sum_or_none([r.prompt_tokens for r in recs]),
         "output_tokens_total": sum(out_tokens),
         "output_tokens_client_total": (
             None
             if any(r.client_output_tokens is None for r in recs)
             else sum(r.client_output_tokens or 0 for r in recs)
         ),
-        "output_tokens_source": "server usage",
+        "output_tokens_source": source,
         "output_tokens_per_request_mean": mean_out,
-        "prompt_tokens_per_request_mean": sum(r.prompt_tokens or 0 for r in recs) / len(recs),
+        "prompt_tokens_per_request_mean": (
+            None if (pt := _sum_or_none([r.prompt_tokens for r in recs])) is None else pt / len(recs)
+        ),
         "chunks_total": sum(len(r.chunk_times_s) for r in recs),
         **latency_columns(recs),
         "run_start_utc": _utc(res.start_s),
@@ -300,9 +315,14 @@ def run_sweep(
     base["n_prompts"] = len(gen.prompts)
     meter, rapl, why = open_meters(cfg.gpu_indices)
     energy = Energy(meter, rapl, why)
-    # Warm-up (not recorded): the first requests pay for graph capture, caches and page faults.
-    gen.run(concurrency=1, request_count=cfg.warmup_requests, max_tokens=cfg.max_tokens,
-            artifact_dir=workdir / "warmup", timeout_s=cfg.level_timeout_s)  # fmt: skip
+    # Warm-up (not recorded): the first requests pay for graph capture, caches and page faults. A server that
+    # fails them (down, 4xx/5xx, malformed stream) stops the sweep here with the reason.
+    if cfg.warmup_requests > 0:
+        warm = gen.run(concurrency=1, request_count=cfg.warmup_requests, max_tokens=cfg.max_tokens,
+                       artifact_dir=workdir / "warmup", timeout_s=cfg.level_timeout_s)  # fmt: skip
+        bad = [r for r in warm.records if not r.ok]
+        if bad:
+            raise WarmupError(f"{len(bad)} of {len(warm.records)} warm-up request(s) failed: {bad[0].error}")
     measure_idle(energy, cfg)
     rows: list[dict[str, Any]] = []
     levels: list[tuple[str, int, int]] = ([("prefill_only", 1, 1)] if cfg.prefill_level else []) + [
@@ -320,6 +340,7 @@ def run_sweep(
             "concurrency": c,
             "max_tokens": mt,
         }
+        row["host_load_avg_1m_start"] = os.getloadavg()[0]
         try:
             res, samples, rapl_s, cc = run_level(
                 cfg, gen, energy, concurrency=c, max_tokens=mt, request_count=cfg.requests_per_level,
@@ -333,6 +354,7 @@ def run_sweep(
                 row["prefill_j_per_request"] = prefill_j
         except Exception as exc:
             row.update(status="failed", failure_reason=f"{type(exc).__name__}: {exc}")
+        row["host_load_avg_1m_end"] = os.getloadavg()[0]
         rows.append(row)
         on_row(row)
     return rows

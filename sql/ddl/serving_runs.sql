@@ -111,6 +111,8 @@ CREATE TABLE IF NOT EXISTS raw.serving_runs (
     codecarbon_country_iso3 VARCHAR,
     codecarbon_tracking_mode VARCHAR,
     codecarbon_version VARCHAR,
+    host_load_avg_1m_start DOUBLE,
+    host_load_avg_1m_end DOUBLE,
     country_iso3 VARCHAR,
     git_commit VARCHAR,
     git_dirty BOOLEAN,
