@@ -3,7 +3,7 @@ built from source by ``make install``) on the real SmolLM2-135M-Instruct weights
 driven by the real load generator (aiperf, ``.venv-loadgen``), on this CPU.
 
 Every figure of the rows is checked against a second source: the server's own log (llama.cpp prints each
-completion's generated-token count), the load generator's own per-request records and its own aggregate
+completion's decode steps), the load generator's own per-request records and its own aggregate
 percentiles, and the rows' internal arithmetic; the energy window must lie inside the run, and the server must be
 gone afterwards. The sweep is short (4 prompts, 4 requests per level, concurrency 1 and 2, 16 tokens).
 """
@@ -66,27 +66,32 @@ def test_every_level_is_ok_and_labelled(sweep: tuple[list[dict], Path]) -> None:
         assert r["energy_source"] in ("rapl", "estimate") and r["energy_scope"] == "cpu"
 
 
-def _server_generated_tokens(log: Path) -> list[int]:
-    """Generated tokens per completion, in completion order, from llama.cpp's own perf print ("N runs" = decode
-    steps after the first token; llama.cpp prints max(1, n) so a 1-token answer also shows 1 run)."""
+def _server_decode_steps(log: Path) -> list[int]:
+    """Decode steps per completion, in completion order, from llama.cpp's own perf print ("eval time = ... / N
+    runs"; llama.cpp prints max(1, n))."""
     return [int(m.group(1)) for m in EVAL_RUNS.finditer(log.read_text(errors="replace"))]
 
 
 def test_token_counts_equal_what_the_server_logged(sweep: tuple[list[dict], Path]) -> None:
+    """Streamed tokens vs llama.cpp's decode steps: the first token comes from the prompt's evaluation and every
+    later one from a decode step, so an answer cut at max_tokens has max_tokens - 1 steps; an answer ended by the
+    model has one step per streamed token (the last step samples the end-of-sequence token, which is not streamed
+    and not counted as output)."""
     rows, work = sweep
-    runs = _server_generated_tokens(work / "server.log")
+    steps = _server_decode_steps(work / "server.log")
     # completions in order: 1 warm-up, then each level's requests (llama-cpp-python runs one at a time)
-    assert len(runs) == 1 + REQUESTS * len(rows)
-    per_level = [runs[1 + i * REQUESTS : 1 + (i + 1) * REQUESTS] for i in range(len(rows))]
-    for row, level_runs in zip(rows, per_level, strict=True):
+    assert len(steps) == 1 + REQUESTS * len(rows)
+    per_level = [steps[1 + i * REQUESTS : 1 + (i + 1) * REQUESTS] for i in range(len(rows))]
+    for row, level_steps in zip(rows, per_level, strict=True):
         recs = sorted(parse_records(work / f"{row['level_kind']}_c{row['concurrency']}" / "profile_export.jsonl"),
                       key=lambda r: r.end_s)  # fmt: skip
         chunks = [len(r.chunk_times_s) for r in recs]
-        expected = [1 if n == 1 else n + 1 for n in level_runs]  # tokens = decode steps + the first token
-        for c, e, n in zip(chunks, expected, level_runs, strict=True):
-            assert c == e or (c == 1 and n == 1), (row["level_kind"], chunks, level_runs)
+        mt = row["max_tokens"]
+        expected_steps = [max(1, mt - 1) if c == mt else c for c in chunks]
+        assert expected_steps == level_steps, (row["level_kind"], row["concurrency"], chunks, level_steps)
         assert row["output_tokens_total"] == sum(chunks)
-        assert all(1 <= c <= row["max_tokens"] for c in chunks)
+        assert all(1 <= c <= mt for c in chunks)
+        assert row["output_tokens_source"].startswith("streamed chunks")  # llama-cpp-python streams no usage
     assert rows[0]["output_tokens_total"] == REQUESTS  # prefill-only level: max_tokens = 1
 
 

@@ -12,6 +12,8 @@ with levels as (
 grouped as (
     select
         model_key,
+        weights,
+        any_value(server_settings) as server_settings,
         server,
         server_version,
         hardware,
@@ -39,7 +41,7 @@ grouped as (
         arg_min(cost_basis, usd_per_1k_tokens) filter (where meets_latency_target) as best_cost_basis,
         bool_and(meets_protocol) as all_levels_meet_protocol
     from levels
-    group by model_key, server, server_version, hardware, device, energy_scope, energy_source
+    group by model_key, weights, server, server_version, hardware, device, energy_scope, energy_source
 )
 
 select * from grouped

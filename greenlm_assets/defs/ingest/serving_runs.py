@@ -98,12 +98,11 @@ def serving_runs(
     context: dg.AssetExecutionContext, config: RawIngestConfig, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
     files = sorted(serving_dir().glob("*.jsonl"))
-    # No sweep committed yet: an empty table (the marts then have no serving row), not a failure.
     if not files:
-        context.log.warning(f"{serving_dir()}: no *.jsonl serving sweep files; raw.{TABLE} is empty")
-    ref = ("; ".join(_rel(f) for f in files) or f"{_rel(serving_dir())} (no file)") + (
-        " (see data/measurements/serving/README.md)"
-    )
+        raise RawLoadError(
+            f"{serving_dir()}: no *.jsonl serving sweep files (see data/measurements/serving/README.md)"
+        )
+    ref = "; ".join(_rel(f) for f in files) + " (see data/measurements/serving/README.md)"
     sha = fingerprint(files, modules=[sys.modules[__name__], raw_load], texts=[ref, read_ddl(TABLE)])
     with duckdb.get_connection() as con:
         n = None if config.force or sha is None else unchanged_rows(con, TABLE, sha)

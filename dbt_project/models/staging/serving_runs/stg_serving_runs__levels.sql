@@ -14,7 +14,9 @@ renamed as (
         status,
         failure_reason,
         level_kind,
-        model_key,
+        -- the catalog key (dim_models) of the served model's hub id, as the quality runs do; the harness key kept
+        {{ catalog_model_key('coalesce(hf_model_id, model_key)') }} as model_key,
+        model_key as registry_model_key,
         model_name,
         hf_model_id,
         weights,
