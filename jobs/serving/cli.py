@@ -119,8 +119,8 @@ def serve(
         EndpointError,
         LlamaCppSettings,
         listed_models,
-        local_llama_cpp,
         shipped_smollm2_gguf,
+        start_llama_cpp,
     )
     from jobs.serving.sweep import SweepConfig, WarmupError, run_sweep
 
@@ -172,7 +172,7 @@ def serve(
             if local_llama_cpp:
                 ls = LlamaCppSettings(gguf=gguf or shipped_smollm2_gguf(), n_threads=n_threads,
                                       ready_timeout_s=ready_timeout_s)  # fmt: skip
-                ep = stack.enter_context(local_llama_cpp(ls, work / "server.log"))
+                ep = stack.enter_context(start_llama_cpp(ls, work / "server.log"))
                 cfg.weights = "real"
                 hf = hf_model_id or "HuggingFaceTB/SmolLM2-135M-Instruct"
             else:

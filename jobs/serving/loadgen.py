@@ -216,10 +216,7 @@ class AiperfLoadGenerator(LoadGenerator):
             finally:
                 stop_process(proc)
         if rc != 0:
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-12:])
-            raise LoadGeneratorError(
-                f"aiperf exited with code {rc} after {time.monotonic() - t0:.0f} s:\n{tail}"
-            )
+            raise LoadGeneratorError(_why_failed(rc, artifact_dir, log_path, time.monotonic() - t0))
         records = parse_records(_find(artifact_dir, RECORDS_FILE))
         if not records:
             raise LoadGeneratorError("aiperf recorded no request")
@@ -229,6 +226,22 @@ class AiperfLoadGenerator(LoadGenerator):
             end_s=max(r.end_s for r in records),
             artifact_dir=artifact_dir,
         )
+
+
+def _why_failed(rc: int, artifact_dir: Path, log_path: Path, elapsed_s: float) -> str:
+    """aiperf's failure in one line: the requests' own errors when it recorded them (it exits 1 when every request
+    failed), else its ERROR log lines."""
+    try:
+        failed = [r for r in parse_records(_find(artifact_dir, RECORDS_FILE)) if not r.ok]
+    except LoadGeneratorError:
+        failed = []
+    if failed:
+        return f"aiperf: {len(failed)} request(s) failed; first: {failed[0].error}"
+    lines = log_path.read_text(errors="replace").splitlines() if log_path.exists() else []
+    errors = [ln.split("ERROR", 1)[1].strip() for ln in lines if " ERROR " in ln][-3:]
+    return f"aiperf exited with code {rc} after {elapsed_s:.0f} s: " + (
+        " | ".join(errors) or "(no error logged)"
+    )
 
 
 def _find(root: Path, name: str) -> Path:

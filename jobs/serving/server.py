@@ -146,7 +146,7 @@ def shipped_smollm2_gguf() -> Path:
 
 
 @contextlib.contextmanager
-def local_llama_cpp(settings: LlamaCppSettings, log_path: Path):  # -> Iterator[Endpoint]
+def start_llama_cpp(settings: LlamaCppSettings, log_path: Path):  # -> Iterator[Endpoint]
     """Start ``python -m llama_cpp.server`` on a free port, wait until it lists the model, stop it on exit."""
     version = llama_cpp_version()
     if version is None:
