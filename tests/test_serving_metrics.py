@@ -105,6 +105,10 @@ def test_energy_columns_gross_net_per_token_and_per_request() -> None:
     assert cols["j_per_request"] == pytest.approx(40.0)
     assert cols["avg_power_w"] == pytest.approx(10.0)
     assert energy_columns(None, 10.0, 50.0, 20.0, 4.0)["j_per_output_token"] is None
+    # idle above the level's mean power (a host-wide estimate on a shared host): no negative net figure
+    neg = energy_columns(energy_j=30.0, window_s=10.0, tokens=50.0, mean_output_tokens=20.0, p_idle_w=4.0)
+    assert neg["energy_net_j"] is None and neg["j_per_output_token_net"] is None and neg["energy_net_note"]
+    assert neg["j_per_output_token"] == pytest.approx(0.6)
 
 
 def _record(start_ns: int, end_ns: int, **metrics: object) -> str:

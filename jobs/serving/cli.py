@@ -94,6 +94,9 @@ def serve(
     aiperf: Annotated[
         str | None, typer.Option(help="aiperf executable (default: .venv-loadgen/bin/aiperf, else on PATH)")
     ] = None,
+    wait_ready_s: Annotated[
+        float, typer.Option(help="with --url: poll /v1/models this long for the server to come up (0: once)")
+    ] = 0.0,
     ready_timeout_s: Annotated[
         float, typer.Option(help="how long to wait for the server to list the model")
     ] = 180.0,
@@ -118,7 +121,6 @@ def serve(
         Endpoint,
         EndpointError,
         LlamaCppSettings,
-        listed_models,
         shipped_smollm2_gguf,
         start_llama_cpp,
     )
@@ -179,7 +181,7 @@ def serve(
                 assert url is not None and model_name is not None
                 ep = Endpoint(url.rstrip("/").removesuffix("/v1"), model_name, server, server_version, settings,
                               managed=False, api_key_env=api_key_env)  # fmt: skip
-                models = listed_models(ep.base_url, ep.headers())  # down / 4xx / 5xx: a clear error here
+                models = _poll_models(ep, wait_ready_s)  # down / 4xx / 5xx: a clear error here
                 if model_name not in models:  # some servers (transformers serve) list only cached hub models
                     console.print(
                         f"[yellow]{ep.base_url} does not list {model_name!r} (it lists {models[:5]})"
@@ -203,6 +205,22 @@ def serve(
     console.print(f"{len(rows)} row(s) appended to {out} ({len(failed)} failed)")
     if failed and len(failed) == len(rows):
         raise typer.Exit(code=1)
+
+
+def _poll_models(ep: Any, wait_s: float) -> list[str]:
+    """``GET /v1/models`` until it answers or ``wait_s`` has passed (a server still loading its model)."""
+    import time
+
+    from jobs.serving.server import POLL_INTERVAL_S, EndpointError, listed_models
+
+    t0 = time.monotonic()
+    while True:
+        try:
+            return listed_models(ep.base_url, ep.headers())
+        except EndpointError:
+            if time.monotonic() - t0 >= wait_s:
+                raise
+        time.sleep(POLL_INTERVAL_S)  # polling interval; readiness is the answer itself
 
 
 def _print_row(row: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,15 +48,17 @@ def find_aiperf(explicit: str | None = None) -> Path:
 
 
 def aiperf_version(aiperf: Path) -> str | None:
-    """aiperf's version, read with the interpreter of its own environment."""
-    python = aiperf.parent / "python"
-    try:
-        return subprocess.run(
-            [str(python), "-c", "import importlib.metadata as m; print(m.version('aiperf'))"],
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
+    """aiperf's version, read with the interpreter of its own environment (or this one, for a --target install
+    on PYTHONPATH)."""
+    for python in (aiperf.parent / "python", Path(sys.executable)):
+        try:
+            return subprocess.run(
+                [str(python), "-c", "import importlib.metadata as m; print(m.version('aiperf'))"],
+                capture_output=True, text=True, timeout=120, check=True,
+            ).stdout.strip()  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            continue
+    return None
 
 
 @dataclass

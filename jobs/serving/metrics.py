@@ -157,11 +157,20 @@ def energy_columns(
 ) -> dict[str, float | None]:
     """J per output token (gross and idle-subtracted), J per request (= J/token x mean output length), W, Wh/1K."""
     net = None if energy_j is None or p_idle_w is None else energy_j - p_idle_w * window_s
+    implausible = net is not None and net < 0
+    if implausible:  # idle above load: an estimate of the whole (shared) host, not this server's idle
+        net = None
     j_tok = None if energy_j is None or tokens <= 0 else energy_j / tokens
     j_tok_net = None if net is None or tokens <= 0 else net / tokens
     return {
         "energy_j": energy_j,
         "energy_net_j": net,
+        "energy_net_note": (
+            "not computable: the idle power exceeds the level's mean power (an estimate of the whole shared "
+            "host's load, not of this server's idle)"
+            if implausible
+            else None
+        ),
         "avg_power_w": None if energy_j is None else energy_j / window_s,
         "j_per_output_token": j_tok,
         "j_per_output_token_net": j_tok_net,

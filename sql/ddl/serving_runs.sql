@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS raw.serving_runs (
     p_idle_source VARCHAR,
     energy_j DOUBLE CHECK (energy_j >= 0),
     energy_net_j DOUBLE,
+    energy_net_note VARCHAR,
     avg_power_w DOUBLE,
     j_per_output_token DOUBLE,
     j_per_output_token_net DOUBLE,

@@ -74,6 +74,7 @@ renamed as (
         p_idle_w,
         energy_j,
         energy_net_j,
+        energy_net_note,
         avg_power_w,
         j_per_output_token,
         j_per_output_token_net,
