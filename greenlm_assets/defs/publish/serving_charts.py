@@ -20,7 +20,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P")
 def draw_serving_pareto(data: ChartData) -> Figure:
     df = data["levels"]
     models = list(dict.fromkeys(df["model_key"])) or ["(no serving sweep committed)"]
-    fig, axes = new_figure_grid(1, len(models), figsize=(5.6 * len(models), 4.8), squeeze=False)
+    fig, axes = new_figure_grid(1, len(models), figsize=(max(8.0, 5.6 * len(models)), 5.0), squeeze=False)
     for ax, model in zip(axes, models, strict=False):
         part = df[df["model_key"] == model]
         for i, ((server, hardware, scope, est), g) in enumerate(
@@ -31,10 +31,11 @@ def draw_serving_pareto(data: ChartData) -> Figure:
             label = f"{server} on {hardware} ({scope}{', estimate' if est else ''})"
             line = ax.plot(g["itl_ms_p90"], g["j_per_output_token"], lw=0.8, alpha=0.6)[0]
             color = line.get_color()
-            ax.scatter(g.loc[meets, "itl_ms_p90"], g.loc[meets, "j_per_output_token"], marker=MARKERS[i % 6],
-                       color=color, s=40, zorder=3, label=f"{label}: meets target")  # fmt: skip
-            ax.scatter(g.loc[~meets, "itl_ms_p90"], g.loc[~meets, "j_per_output_token"], marker=MARKERS[i % 6],
-                       facecolors="none", edgecolors=color, s=40, zorder=3, label=f"{label}: misses it")  # fmt: skip
+            for sel, filled, what in ((meets, True, "meets target"), (~meets, False, "misses it")):
+                if sel.any():
+                    ax.scatter(g.loc[sel, "itl_ms_p90"], g.loc[sel, "j_per_output_token"], marker=MARKERS[i % 6],
+                               s=40, zorder=3, label=f"{label}: {what}", edgecolors=color,
+                               facecolors=color if filled else "none")  # fmt: skip
         front = part[part["on_time_energy_front"].astype(bool)].sort_values("itl_ms_p90")
         if not front.empty:
             ax.step(front["itl_ms_p90"], front["j_per_output_token"], where="post", color="black", lw=1, ls=":",
@@ -58,7 +59,7 @@ def draw_serving_pareto(data: ChartData) -> Figure:
 
 SERVING_PARETO = ChartSpec(
     name="serving_energy_vs_itl_pareto",
-    title="Serving: energy per output token against inter-token latency (Pareto front per model)",
+    title="Serving: J per output token vs inter-token latency, Pareto front per model",
     description="Each concurrency level of each served model: J per output token (steady state) vs ITL p90, the "
     "time-energy Pareto front and the ITL target; filled markers meet both the ITL and the TTFT target.",
     queries={
