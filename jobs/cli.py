@@ -31,8 +31,8 @@ from jobs.backends import (
 )
 from jobs.prompts import PROMPT_SETS
 from jobs.quality.run import quality
-from jobs.serving.cli import serve
 from jobs.registry import real_weights_ref, registry
+from jobs.serving.cli import serve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
