@@ -123,6 +123,7 @@ def test_parse_records_reads_aiperf_records(tmp_path: Path) -> None:
             1_000_000_000,
             1_400_000_000,
             time_to_first_token={"value": 100.0, "unit": "ms"},
+            request_latency={"value": 380.0, "unit": "ms"},
             inter_chunk_latency={"value": [100.0, 150.0], "unit": "ms"},
             usage_completion_tokens={"value": 3, "unit": "tokens"},
             usage_prompt_tokens={"value": 12, "unit": "tokens"},
@@ -139,7 +140,8 @@ def test_parse_records_reads_aiperf_records(tmp_path: Path) -> None:
     )
     ok, bad = parse_records(f)
     assert ok.chunk_times_s == pytest.approx((1.1, 1.2, 1.35))
-    assert (ok.output_tokens, ok.prompt_tokens, ok.e2e_s) == (3, 12, pytest.approx(0.4))
+    # e2e is aiperf's request_latency (0.38 s), not request_end_ns - request_start_ns (0.4 s)
+    assert (ok.output_tokens, ok.prompt_tokens, ok.e2e_s) == (3, 12, pytest.approx(0.38))
     assert not bad.ok and "500" in (bad.error or "") and "boom" in (bad.error or "")
 
 

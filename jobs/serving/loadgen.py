@@ -114,6 +114,11 @@ def parse_records(path: Path) -> list[RequestRecord]:
             code = err.get("code") if isinstance(err, dict) else None
             out.append(RequestRecord(start, end, ok=False, error=f"{code or ''} {msg}".strip()))
             continue
+        # e2e: aiperf's request_latency (request sent -> last response, on its perf counter); request_end_ns is
+        # stamped later, after the worker's own processing, which a loaded host stretches by up to a second
+        latency = _seconds(metrics.get("request_latency"))
+        if isinstance(latency, float):
+            end = start + latency
         ttft = _seconds(metrics.get("time_to_first_token"))
         gaps = _seconds(metrics.get("inter_chunk_latency")) or []
         if ttft is None:
