@@ -291,6 +291,12 @@ def level_row(
     if prefill_j_per_request is not None and energy_j is not None:
         pre = prefill_j_per_request * first_tokens_in_window
         dec_tokens = tokens - first_tokens_in_window
+        # the prefill level ran on a busier host than this level: no split, rather than a negative one
+        if pre > energy_j:
+            row.update(prefill_split_method="not computable: the prefill-only level's J per request x prefills "
+                       "in the window exceeds the window's energy (host load differed between the levels)")  # fmt: skip
+            prefill_j_per_request = None
+    if prefill_j_per_request is not None and energy_j is not None:
         row.update(
             prefill_energy_j_est=pre,
             decode_energy_j_est=energy_j - pre,

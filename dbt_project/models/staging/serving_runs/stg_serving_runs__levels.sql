@@ -81,10 +81,15 @@ renamed as (
         wh_per_1k_tokens,
         j_per_request,
         j_per_request_net,
-        prefill_energy_j_est,
-        decode_energy_j_est,
-        j_per_decode_token_est,
-        prefill_split_method,
+        -- the split is an estimate; a negative decode share (rows made before the harness refused it, when the
+        -- prefill-only level ran on a busier host) is not published
+        case when decode_energy_j_est >= 0 then prefill_energy_j_est end as prefill_energy_j_est,
+        case when decode_energy_j_est >= 0 then decode_energy_j_est end as decode_energy_j_est,
+        case when decode_energy_j_est >= 0 then j_per_decode_token_est end as j_per_decode_token_est,
+        case when decode_energy_j_est < 0
+            then 'not computable: the prefill-only level''s energy per request exceeds this level''s share'
+            else prefill_split_method
+        end as prefill_split_method,
         codecarbon_status,
         codecarbon_energy_kwh,
         country_iso3,
