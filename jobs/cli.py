@@ -32,6 +32,7 @@ from jobs.backends import (
 from jobs.prompts import PROMPT_SETS
 from jobs.quality.run import quality
 from jobs.registry import real_weights_ref, registry
+from jobs.serving.cli import serve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=True)
@@ -172,6 +173,8 @@ def run(
 
 # SQuAD quality next to energy (jobs/quality/run.py): J and gCO2e per correct answer per backend x precision.
 app.command("quality")(quality)
+# Serving benchmark (jobs/serving): an OpenAI-compatible server under a concurrency sweep, J per token per level.
+app.command("serve")(serve)
 
 
 def _check_provenance(allow_dirty: bool) -> None:
