@@ -26,15 +26,13 @@ FOOTPRINT = "training_footprint/training_footprint.csv"
 PRICES = "gpu_prices/ewyluda_gpu_price_index_excerpt/observations_2026-10-10_excerpt.csv"
 CHARTS = ("training_175b_models", "training_llama_family")
 # The footprint's dbt models and two charts that print model names (~175B models, Llama families). dbt tests run
-# only when all their parents are selected (DBT_INDIRECT_SELECTION=cautious), so no other mart is needed.
-SELECTION = " or ".join(
-    f'key:"{k}"'
-    for k in (
-        "raw/training_footprint",
-        "staging/stg_training_footprint__runs",
-        "marts/fct_training_footprint",
-        *(f"charts/{c}" for c in CHARTS),
-    )
+# only when all their parents are selected (DBT_INDIRECT_SELECTION=cautious).
+# The footprint mart reads its GPUs' TDP (dim_gpus <- Epoch's hardware, GPU price snapshots) and the exact
+# parameter counts (seed model_architectures): every ancestor of the mart is selected, but the live-only scrape.
+SELECTION = (
+    '(+key:"marts/fct_training_footprint" or '
+    + " or ".join(f'key:"charts/{c}"' for c in CHARTS)
+    + ') and not key:"raw/gpu_price_scrape"'
 )
 
 
@@ -66,7 +64,7 @@ def test_hostile_model_names_flow_through_ingest_dbt_and_charts(
     env: Path, monkeypatch: pytest.MonkeyPatch, measured
 ) -> None:
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
-    snaps = copy_snapshots(env / "snapshots", "training_footprint")
+    snaps = copy_snapshots(env / "snapshots", "training_footprint", "epoch_ai", "gpu_prices")
     _append_clones(
         snaps / FOOTPRINT,
         "model",

@@ -50,6 +50,14 @@ REVIEWED: dict[tuple[str, str], str] = {
     ): "benchmark generator: an int row count DuckDB returned",
     ("greenlm_assets/lib/catalog/bench.py", "int(sys.argv[1])"): "benchmark generator: an int row count",
     (
+        "greenlm_assets/defs/publish/report.py",
+        "(QUERIES_DIR / 'training_fact_disagreements.sql').read_text()",
+    ): "a curated query file of sql/queries (part of the repository)",
+    (
+        "greenlm_assets/lib/seed_study.py",
+        "int(f)",
+    ): "seed figure numbers: int constants the chart modules pass (study_points_sql(10, 11))",
+    (
         "greenlm_assets/lib/catalog/bench.py",
         "Path(tmp)",
     ): "benchmark generator: the temp file it writes (COPY ... TO takes no parameter)",
