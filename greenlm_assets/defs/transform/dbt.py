@@ -90,7 +90,6 @@ class GreenLMTranslator(DagsterDbtTranslator):
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return node_code_version(dbt_resource_props, _shared_sha_at_load())
 
-
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         return model_description(dbt_resource_props)
 
