@@ -103,7 +103,9 @@ def test_unchanged_rerun_rebuilds_nothing(pipeline: dict) -> None:
 def test_swapping_a_value_between_two_rows_rebuilds_the_marts(pipeline: dict) -> None:
     """Reproduces the stale-marts defect: the same values in another order used to look like unchanged input."""
     sql = "SELECT model_name, co2_t FROM marts.fct_training_footprint WHERE model_name IN (?, ?) ORDER BY 1"
-    names = ["Llama 2 70B", "Llama 2 7B"]
+    # Llama 2 13B and 7B: both rows stay physically plausible after the swap (implied grid 212 and 847 g/kWh); a
+    # swap with Llama 2 70B would make the 7B row 3,953 g/kWh, which the plausibility test rightly refuses.
+    names = ["Llama 2 13B", "Llama 2 7B"]
     before = dict(_query(pipeline["db"], sql, names))
     assert before[names[0]] != before[names[1]]
 
@@ -142,7 +144,8 @@ def test_one_cell_of_a_wide_table_rebuilds_the_marts(pipeline: dict) -> None:
     result = pipeline["run"]()
     assert _query(pipeline["db"], sql) == [(before + 1,)]
     assert {"staging/stg_epoch_ai__gpu_specs", "marts/dim_gpus"} <= _rebuilt(result)
-    assert "marts/fct_training_footprint" not in _rebuilt(result)
+    # the footprint mart reads dim_gpus (TDP for its plausibility bound) and is rebuilt; its staging view is not
+    assert "staging/stg_training_footprint__runs" not in _rebuilt(result)
 
 
 def test_a_relation_missing_from_the_file_is_rebuilt(pipeline: dict) -> None:
