@@ -55,7 +55,7 @@ def test_rerun_skips_unchanged_and_reloads_changed(tmp_path: Path, monkeypatch: 
 
     # Append one valid row: the content hash changes, so the table is reloaded with it.
     with (snaps / FOOTPRINT).open("a") as fh:
-        fh.write('Tiny 1B,Tiny,1,10,A100-80GB,400,,0.01,0.1,"test row"\n')
+        fh.write('Tiny 1B,Tiny,1,10,A100-80GB,400,,0.0016,0.1,"test row"\n')
     changed = materialize_all(defs, selection=KEY)
     assert _meta(changed)["skipped_unchanged"].value is False
     assert _state(db)[0] == loaded[0] + 1
@@ -120,7 +120,7 @@ def test_unchanged_rerun_skips_everything_and_a_change_propagates(
         assert versions == {k: m.tags["dagster/data_version"] for k, m in mats.items() if k in versions}
 
         with (snaps / FOOTPRINT).open("a") as fh:
-            fh.write('Tiny 1B,Tiny,1,10,A100-80GB,400,,0.01,0.1,"test row"\n')
+            fh.write('Tiny 1B,Tiny,1,10,A100-80GB,400,,0.0016,0.1,"test row"\n')
         mats = _by_key(run())
     assert not _flag(mats[KEY], "skipped_unchanged")
     assert all(_flag(mats[k], "skipped_unchanged") for k in raw_keys - {KEY})
