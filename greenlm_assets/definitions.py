@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_shared.record import copy
 
+from greenlm_assets.lib.domains import with_domains
 from greenlm_assets.lib.live import LIVE_ONLY_ASSETS, LIVE_ONLY_JOBS, LIVE_ONLY_SCHEDULES, is_live
 
 
@@ -29,6 +30,7 @@ def offline_view(loaded: dg.Definitions) -> dg.Definitions:
                     dg.AssetSpec(
                         key=spec.key,
                         group_name=spec.group_name,
+                        owners=spec.owners,
                         kinds=spec.kinds,
                         deps=spec.deps,
                         metadata={**spec.metadata, "live_only": True},
@@ -48,4 +50,5 @@ def offline_view(loaded: dg.Definitions) -> dg.Definitions:
 @dg.definitions
 def defs() -> dg.Definitions:
     loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    loaded = copy(loaded, assets=with_domains(loaded.assets or []))  # groups = domains (lib/domains.py)
     return loaded if is_live(os.environ) else offline_view(loaded)

@@ -212,7 +212,7 @@ def test_bad_measurement_file_names_file_and_line(tmp_path: Path) -> None:
 
 def test_pipes_run_lands_in_raw_benchmark_runs(platform: dict, con) -> None:
     result = platform["result"]
-    mats = result.asset_materializations_for_node("jobs__greenlm_bench_run")
+    mats = result.asset_materializations_for_node("measurements__greenlm_bench_run")
     assert mats and mats[-1].metadata["rows"].value == 1  # reported by the subprocess through Pipes
     committed = sum(
         len(p.read_text().splitlines()) for p in (repo_root() / "data/measurements").glob("*.jsonl")
@@ -301,7 +301,7 @@ def test_an_unchanged_smoke_run_is_not_run_again(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setenv("GREENLM_DUCKDB_PATH", str(tmp_path / "greenlm.duckdb"))
     defs = load_defs()
-    selection = 'key:"jobs/greenlm_bench_run" or key:"raw/benchmark_runs"'
+    selection = 'key:"measurements/greenlm_bench_run" or key:"raw/benchmark_runs"'
 
     def mats(result) -> dict[str, object]:
         return {
@@ -314,15 +314,15 @@ def test_an_unchanged_smoke_run_is_not_run_again(tmp_path: Path, monkeypatch: py
     fresh = tmp_path / "benchmark_runs_fresh" / "latest.jsonl"
     before = fresh.read_bytes()
     m1 = mats(first)
-    assert m1["jobs/greenlm_bench_run"].metadata["skipped_unchanged"].value is False
+    assert m1["measurements/greenlm_bench_run"].metadata["skipped_unchanged"].value is False
     second = materialize_all(defs, selection=selection)
     m2 = mats(second)
-    assert m2["jobs/greenlm_bench_run"].metadata["skipped_unchanged"].value is True
+    assert m2["measurements/greenlm_bench_run"].metadata["skipped_unchanged"].value is True
     assert m2["raw/benchmark_runs"].metadata["skipped_unchanged"].value is True
     assert fresh.read_bytes() == before
     assert (
-        m2["jobs/greenlm_bench_run"].tags["dagster/data_version"]
-        == m1["jobs/greenlm_bench_run"].tags["dagster/data_version"]
+        m2["measurements/greenlm_bench_run"].tags["dagster/data_version"]
+        == m1["measurements/greenlm_bench_run"].tags["dagster/data_version"]
     )
     import dagster as dg
 
@@ -332,9 +332,9 @@ def test_an_unchanged_smoke_run_is_not_run_again(tmp_path: Path, monkeypatch: py
         list(defs.assets or []),
         resources=build_resources(),
         selection=selection,
-        run_config={"ops": {"jobs__greenlm_bench_run": {"config": {"force": True}}}},
+        run_config={"ops": {"measurements__greenlm_bench_run": {"config": {"force": True}}}},
     )
-    assert mats(forced)["jobs/greenlm_bench_run"].metadata["skipped_unchanged"].value is False
+    assert mats(forced)["measurements/greenlm_bench_run"].metadata["skipped_unchanged"].value is False
     assert fresh.read_bytes() != before  # a new measurement: new run_id, new timings
 
 

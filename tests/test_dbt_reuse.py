@@ -58,7 +58,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 def test_code_versions_follow_the_files(project_copy: Path) -> None:
-    fct = {"original_file_path": "models/marts/fct_training_footprint.sql"}
+    fct = {"original_file_path": "models/marts/training/fct_training_footprint.sql"}
     seed = {"original_file_path": "seeds/reference/precision_bytes.csv"}
 
     def versions() -> tuple[str, str]:
@@ -77,7 +77,7 @@ def test_code_versions_follow_the_files(project_copy: Path) -> None:
         fh.write("\n")
     assert versions()[1] != edited[1]
     # A macro, a generic test, a YAML properties file or the project file changes every version.
-    for shared_file in ["macros/catalog.sql", "tests/generic", "models/marts/_marts.yml", "dbt_project.yml"]:
+    for shared_file in ["macros/catalog.sql", "tests/generic", "models/marts/training/_training__models.yml", "dbt_project.yml"]:
         before = versions()
         path = project_copy / shared_file
         if path.is_dir():

@@ -90,7 +90,7 @@ def test_unchanged_rerun_skips_everything_and_a_change_propagates(
     defs = load_defs()
     assets = [a for a in defs.assets or [] if not getattr(a, "partitions_def", None)]
     # As the pipeline benchmark: without the live benchmark launch, whose fresh run is new data every time.
-    offline = 'not key:"jobs/greenlm_bench_run"'
+    offline = 'not key:"measurements/greenlm_bench_run"'
 
     with dg.DagsterInstance.ephemeral() as instance:
 

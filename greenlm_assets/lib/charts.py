@@ -162,7 +162,6 @@ def chart_asset(spec: ChartSpec) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=spec.asset_key,
-        group_name="publish",
         kinds={"python", "matplotlib"},
         deps=spec.all_deps,
         pool=DUCKDB_POOL,

@@ -31,7 +31,6 @@ class RawSource:
     source_ref: Callable[[], str]
     source_file: Callable[[], str]  # the file read, as named in error messages
     key_columns: tuple[str, ...]
-    group: str = "ingest"
 
 
 class RawIngestConfig(dg.Config):
@@ -75,7 +74,6 @@ def build_raw_asset(spec: RawSource) -> dg.AssetsDefinition:
     @dg.asset(
         name=spec.table,
         key_prefix=["raw"],
-        group_name=spec.group,
         kinds={"duckdb", "python"},
         pool=DUCKDB_POOL,
         description=spec.description,

@@ -15,7 +15,10 @@ LEADERBOARD_ASSETS = dg.AssetSelection.assets(
 leaderboard_refresh_job = dg.define_asset_job(
     name="leaderboard_refresh_job",
     selection=LEADERBOARD_ASSETS
-    | (LEADERBOARD_ASSETS.downstream() & dg.AssetSelection.groups("staging", "intermediate", "marts")),
+    | (
+        LEADERBOARD_ASSETS.downstream()
+        & dg.AssetSelection.key_prefixes(["staging"], ["intermediate"], ["marts"])
+    ),
     description="Re-fetch the Open LLM Leaderboards (snapshot or live) and rebuild the models that read them.",
 )
 

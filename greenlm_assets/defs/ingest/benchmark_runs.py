@@ -127,8 +127,7 @@ def _fresh_rows_ok(out: Path) -> list[dict] | None:
 
 
 @dg.asset(
-    key=["jobs", "greenlm_bench_run"],
-    group_name="measurements",
+    key=["measurements", "greenlm_bench_run"],
     kinds={"python", "pytorch"},
     pool=DUCKDB_POOL,  # not a DuckDB writer, but it keeps the CPU to itself while it measures
     description="Runs `greenlm-bench run` (jobs/cli.py) in a subprocess through Dagster Pipes; "
@@ -217,7 +216,6 @@ def _rel(path: Path) -> str:
 
 @dg.asset(
     key=["raw", TABLE],
-    group_name="ingest",
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
     deps=[greenlm_bench_run],

@@ -109,7 +109,6 @@ def _snapshot_ref() -> str:
 
 @dg.asset(
     key=OBSERVATIONS_KEY,
-    group_name="ingest",
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
     description=(
@@ -199,7 +198,6 @@ def write_scrape_day(con, day: date, provider: str, records: list[dict], source_
 
 @dg.asset(
     key=SCRAPE_KEY,
-    group_name="ingest",
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
     partitions_def=SCRAPE_PARTITIONS,
@@ -278,7 +276,6 @@ def gpu_price_scrape(
 # ---------------------------------------------------------------- purchase prices and spec names
 @dg.asset(
     key=PURCHASE_KEY,
-    group_name="ingest",
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
     description="GPU card street prices over time (Amazon/Keepa histories via United-Compute/gpu-price-tracker).",
@@ -326,7 +323,6 @@ def gpu_purchase_prices(
 
 @dg.asset(
     key=NAME_MAP_KEY,
-    group_name="ingest",
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
     deps=[dg.AssetKey(["raw", "gpu_specs"])],

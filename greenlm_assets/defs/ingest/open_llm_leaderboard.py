@@ -23,7 +23,7 @@ from greenlm_assets.lib.catalog.leaderboard import (
     quarantine_rules,
 )
 from greenlm_assets.lib.catalog.loading import load_staged_with_quarantine, previous_summary, record_fetch
-from greenlm_assets.lib.catalog.raw_asset import CATALOG_GROUP, catalog_check_specs, catalog_checks
+from greenlm_assets.lib.catalog.raw_asset import catalog_check_specs, catalog_checks
 from greenlm_assets.lib.fingerprint import fingerprint
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
 from greenlm_assets.lib.raw_load import read_ddl, record_ingest, unchanged_rows
@@ -63,7 +63,6 @@ def build_leaderboard_asset(board: Board) -> dg.AssetsDefinition:
     @dg.asset(
         name=table,
         key_prefix=["raw"],
-        group_name=CATALOG_GROUP,
         kinds={"duckdb", "python"},
         pool=DUCKDB_POOL,
         description=DESCRIPTIONS[board],

@@ -83,7 +83,6 @@ def read_serving_runs(files: list[Path]) -> pd.DataFrame:
 
 @dg.asset(
     key=["raw", TABLE],
-    group_name="ingest",
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
     description="GreenLM's serving sweeps (greenlm-bench serve): committed data/measurements/serving/*.jsonl, "

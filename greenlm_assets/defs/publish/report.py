@@ -180,7 +180,6 @@ def _deps() -> list[dg.AssetKey]:
 
 @dg.asset(
     key=["report", "greenlm_report"],
-    group_name="publish",
     kinds={"html", "jinja"},
     deps=_deps(),
     pool=DUCKDB_POOL,

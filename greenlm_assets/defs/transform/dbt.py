@@ -75,17 +75,14 @@ def _shared_sha_at_load() -> str:
 
 
 class GreenLMTranslator(DagsterDbtTranslator):
-    """Asset keys ``<layer>/<model>`` (staging/stg_x, marts/fct_x), groups by layer, code versions from the files."""
+    """Asset keys ``<layer>/<model>`` (staging/stg_x, marts/fct_x); groups and owners are dagster-dbt's default, the
+    dbt group of each node (GreenLM's domains: dbt_project/models/_groups.yml); code versions from the files."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return super().get_asset_key(dbt_resource_props)
         layer = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "models"
         return dg.AssetKey([layer, dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else "transform"
 
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return node_code_version(dbt_resource_props, _shared_sha_at_load())

@@ -18,7 +18,6 @@ from greenlm_assets.lib.fingerprint import fingerprint
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
 from greenlm_assets.lib.raw_load import read_ddl, record_ingest, unchanged_rows
 
-CATALOG_GROUP = "catalog"
 MAX_QUARANTINE_SHARE = 0.01
 
 
@@ -91,7 +90,6 @@ def build_catalog_asset(spec: CatalogSource) -> dg.AssetsDefinition:
     @dg.asset(
         name=spec.table,
         key_prefix=["raw"],
-        group_name=CATALOG_GROUP,
         kinds={"duckdb", "python"},
         pool=DUCKDB_POOL,
         description=spec.description,

@@ -2,7 +2,7 @@
   One row per published training run. energy_mwh is the published figure when there is one; otherwise
   gpu_hours x power_w / 1e6, flagged energy_derived (MEASUREMENT.md, "Training"). implied_g_co2e_per_kwh exposes
   figures that contradict each other (e.g. a CO2 total far too small for the energy) instead of hiding them.
-  Physical plausibility (tests in _marts.yml, failing the build and naming the row):
+  Physical plausibility (tests in _training__models.yml, failing the build and naming the row):
     w_per_gpu = energy_mwh x 1e6 / gpu_hours (average W per GPU-hour, PUE included) within [0.3, 1.6] x gpu_tdp_w
       (TDP of the GPU in dim_gpus, gpu_type -> gpu_key by seed training_gpu_keys; TPUs have no TDP here: unchecked);
     implied_g_co2e_per_kwh within [0, 1200].
