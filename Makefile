@@ -55,13 +55,13 @@ run: prepare
 	$(BIN)/greenlm summary
 
 # The fault suite's summary goes to the (ignored) pytest cache here, so a test run leaves the tree clean;
-# `make reliability` writes the committed data/reliability/summary.json and the README table.
+# `make reliability` writes the committed data/reliability/summary.json and the docs/reliability.md table.
 test: prepare
 	$(BIN)/ruff check greenlm_assets jobs tests
 	$(BIN)/python -m tests.faults.render_readme --check
 	GREENLM_RELIABILITY_SUMMARY=$${GREENLM_RELIABILITY_SUMMARY:-$(CURDIR)/.pytest_cache/reliability_summary.json} $(BIN)/pytest
 
-# Fault suite alone (also part of `make test`), then the README "Reliability" table from its summary.json.
+# Fault suite alone (also part of `make test`), then the docs/reliability.md table from its summary.json.
 reliability: prepare
 	$(BIN)/pytest tests/faults
 	$(BIN)/python -m tests.faults.render_readme

@@ -1,7 +1,8 @@
-"""The README's row counts and figures are the DuckDB file's: a data change that moves one must update the docs.
+"""The documented row counts and figures are the DuckDB file's: a data change that moves one must update the docs.
 
-Row counts are read from the README's tables; other figures are registered in tests/readme_figures.py, each a
-README snippet and the named query that generates it (``python -m tests.readme_figures`` prints them all).
+The documentation is README.md and docs/*.md (``tests.doc_files``): a figure is checked wherever it lives. Row
+counts are read from the docs' tables; other figures are registered in tests/readme_figures.py, each a doc snippet
+and the named query that generates it (``python -m tests.readme_figures`` prints them all).
 """
 
 import re
@@ -9,6 +10,7 @@ import re
 import duckdb
 
 from tests.conftest import repo_root
+from tests.doc_files import doc_texts
 from tests.readme_figures import FIGURES, missing
 
 # | `schema.table` | ... | 1,234 | or | ... | 1,234 (1,200 + 34 GreenLM) |
@@ -18,28 +20,31 @@ ROW = re.compile(r"^\| `(\w+)\.(\w+)` \|.*\| ([\d,]+)(?: \([^|]*\))? \|\s*$")
 def test_every_documented_row_count_matches_the_built_file(con: duckdb.DuckDBPyConnection) -> None:
     documented = [
         (f"{m[1]}.{m[2]}", int(m[3].replace(",", "")))
-        for line in (repo_root() / "README.md").read_text().splitlines()
+        for text in doc_texts().values()
+        for line in text.splitlines()
         if (m := ROW.match(line))
     ]
-    assert len(documented) >= 30  # the catalog, analytics, inference, GPU-market and quality tables
+    assert len(documented) >= 46  # the spine, catalog, analytics, inference, seed-study and quality tables
     wrong = {
         table: (n, actual)
         for table, n in documented
         if n != (actual := con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     }
-    assert not wrong, f"README row counts (documented, built): {wrong}"
+    assert not wrong, f"documented row counts (documented, built): {wrong}"
 
 
 def test_every_registered_readme_figure_comes_from_its_query(con: duckdb.DuckDBPyConnection) -> None:
     assert len(FIGURES) >= 9 and len({f.name for f in FIGURES}) == len(FIGURES)
     absent = missing(con)
-    assert not absent, f"README figures the built file does not give (figure: snippet rendered now): {absent}"
-    # The check can fail: against a README without the figures, every figure is reported.
-    assert set(missing(con, readme="")) == {f.name for f in FIGURES}
+    assert not absent, (
+        f"documented figures the built file does not give (figure: snippet rendered now): {absent}"
+    )
+    # The check can fail: against docs without the figures, every figure is reported.
+    assert set(missing(con, texts={"README.md": ""})) == {f.name for f in FIGURES}
 
 
 def _figure(value: float) -> str:
-    """The README's way of printing a median: one decimal, thousands separators, no trailing '.0'."""
+    """The docs' way of printing a median: one decimal, thousands separators, no trailing '.0'."""
     text = f"{value:,.1f}"
     return text[:-2] if text.endswith(".0") else text
 
@@ -49,9 +54,10 @@ def _signed(value: float) -> str:
 
 
 def test_readme_training_headline_is_the_querys(con: duckdb.DuckDBPyConnection) -> None:
-    """The training medians, ratios and slopes the README quotes are sql/queries/slm_vs_llm_training_ratios.sql's
-    output on the built file, so a typed figure cannot drift from the data."""
-    readme = (repo_root() / "README.md").read_text()
+    """The training medians, ratios and slopes the docs quote (docs/analytics.md) are
+    sql/queries/slm_vs_llm_training_ratios.sql's output on the built file, so a typed figure cannot drift from the
+    data."""
+    readme = "\n".join(doc_texts().values())
     sql = (repo_root() / "sql" / "queries" / "slm_vs_llm_training_ratios.sql").read_text()
     rows = con.execute(sql).df().set_index("metric")
     labels = {"training_energy_mwh": "training energy (MWh)", "training_co2_t": "training CO₂ (t)"}
@@ -73,16 +79,16 @@ def test_readme_training_headline_is_the_querys(con: duckdb.DuckDBPyConnection) 
     assert all_points in " ".join(readme.split()), all_points
 
 
-# | `chart_name` | 10, 11 | what | (the "Charts and report" table; "–" = no seed figure)
+# | `chart_name` | 10, 11 | what | (the docs/charts.md table; "–" = no seed figure)
 CHART_ROW = re.compile(r"^\| `(\w+)` \| (–|\d+(?:, \d+)*) \|")
 
 
 def test_readme_chart_count_and_table_are_the_chart_registry() -> None:
-    """The README's chart count and chart table come from the code: one row per chart asset, its seed figure(s)."""
+    """The documented chart count and chart table come from the code: one row per chart asset, its seed figure(s)."""
     import greenlm_assets.defs.publish.report  # noqa: F401  (imports every chart module: fills CHARTS)
     from greenlm_assets.lib.charts import CHARTS
 
-    text = (repo_root() / "README.md").read_text()
+    text = "\n".join(doc_texts().values())
     assert re.findall(r"\*\*(\d+) chart assets\*\*", text) == [str(len(CHARTS))]
     # Any other "N charts" is a count no query reproduces (historical benchmark counts say "at the time").
     assert re.findall(r"\b\d+ charts\b", text) == []

@@ -1,5 +1,5 @@
 {#
-  Model identity for the catalog (one place for the rule; documented in README "Model catalog").
+  Model identity for the catalog (one place for the rule; documented in docs/catalog.md, "Model catalog").
   catalog_model_key: a lowercase normalised name that joins leaderboard ids (meta-llama/Llama-3.1-8B-Instruct),
   ML.ENERGY / LLM-Perf ids and human model-card names (Llama 3.1 8B):
     1. drop parenthetical remarks          "GPT-3 175B (davinci)"          -> "GPT-3 175B"

@@ -3,7 +3,7 @@
 At the end of a full run of ``tests/faults`` (no ``-k``/``-m`` filter, every fault test collected), the hook below
 writes ``data/reliability/summary.json`` (override with ``GREENLM_RELIABILITY_SUMMARY``): per kind, the cases tried
 and passed, and the rows lost / duplicate rows the tests measured. ``python -m tests.faults.render_readme`` turns it
-into the README "Reliability" table, so the figures are never typed by hand.
+into the "Reliability" table of docs/reliability.md, so the figures are never typed by hand.
 """
 
 from __future__ import annotations
