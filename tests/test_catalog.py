@@ -16,7 +16,7 @@ from greenlm_assets.defs.ingest.llm_perf import llm_perf_runs
 from greenlm_assets.defs.ingest.ml_energy import ml_energy_runs
 from greenlm_assets.defs.ingest.open_llm_leaderboard import open_llm_leaderboard_v1, open_llm_leaderboard_v2
 from greenlm_assets.defs.resources import GreenLMDuckDBResource
-from greenlm_assets.lib.catalog import third_party
+from greenlm_assets.lib.catalog import llm_perf, ml_energy
 from greenlm_assets.lib.catalog.leaderboard import SNAPSHOT_FILES, SnapshotLeaderboardClient
 from greenlm_assets.lib.raw_load import RawLoadError
 
@@ -229,24 +229,24 @@ def test_third_party_parsers_reject_drift(tmp_path: Path) -> None:
     perf = tmp_path / "perf-df-pytorch-cuda-unquantized-1xA100.csv"
     perf.write_text("config.name,config.backend.model\nx,m\n")
     with pytest.raises(RawLoadError, match=r"missing required column\(s\) \['config.backend.name'\]"):
-        third_party.read_llm_perf_file(perf)
+        llm_perf.read_llm_perf_file(perf)
     perf.write_text(
         "config.name,config.backend.name,config.backend.model,report.decode.energy.unit\nx,pytorch,m,Wh\n"
     )
     with pytest.raises(
         RawLoadError, match="field 'report.decode.energy.unit' has unit \\['Wh'\\], expected 'kWh'"
     ):
-        third_party.read_llm_perf_file(perf)
+        llm_perf.read_llm_perf_file(perf)
     odd = tmp_path / "results.csv"
     odd.write_text("config.name\n")
     with pytest.raises(RawLoadError, match="perf-df-<backend>"):
-        third_party.read_llm_perf_file(odd)
+        llm_perf.read_llm_perf_file(odd)
     v3 = tmp_path / "v3.csv"
     v3.write_text("model_id,gpu_model\nm,H100\n")
     with pytest.raises(RawLoadError, match=r"v3.csv: missing required column\(s\)"):
-        third_party.read_ml_energy_v3(v3)
+        ml_energy.read_ml_energy_v3(v3)
     with pytest.raises(RawLoadError, match="models.json: unreadable model registry"):
-        third_party.read_ml_energy_v1(tmp_path)
+        ml_energy.read_ml_energy_v1(tmp_path)
 
 
 def test_third_party_assets_materialize_into_tmp_db(tmp_path: Path) -> None:

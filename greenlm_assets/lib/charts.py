@@ -6,7 +6,6 @@ have (the source footnote, both files, the image and a data preview in the metad
 """
 
 import hashlib
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,8 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from matplotlib.figure import Figure
 
-from greenlm_assets.lib import plotting
 from greenlm_assets.lib.automation import follow_inputs
+from greenlm_assets.lib.code_version import source_closure
 from greenlm_assets.lib.paths import charts_dir
 from greenlm_assets.lib.plotting import footnote, png_markdown, save_chart
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, md_preview
@@ -97,20 +96,24 @@ def chart_fingerprint(spec: ChartSpec, data: ChartData) -> str:
     for name, frame in sorted(data.frames.items()):
         digest.update(name.encode())
         digest.update(_canonical(frame))
-    digest.update(repr((data.slm_max_params_b, spec.title, spec.provenance, drawing_code(spec))).encode())
+    digest.update(
+        repr((data.slm_max_params_b, spec.title, spec.provenance, chart_code_version(spec))).encode()
+    )
     return digest.hexdigest()
 
 
 def drawing_code(spec: ChartSpec) -> str:
-    """The source of the draw function's module, plotting.py and every other greenlm_assets.lib module it uses
-    (e.g. the seed-study overlays), so a change to a shared drawing helper redraws the charts that call it."""
-    module = inspect.getmodule(spec.draw)
-    used = {plotting.__name__: plotting}
-    for value in vars(module).values():
-        source = value if inspect.ismodule(value) else inspect.getmodule(value)
-        if source is not None and source.__name__.startswith("greenlm_assets.lib."):
-            used[source.__name__] = source
-    return inspect.getsource(module) + "".join(inspect.getsource(used[name]) for name in sorted(used))
+    """The source of the chart's draw function and of every greenlm_assets function, class and constant it uses,
+    transitively (``lib/code_version.py``), with the code that adds the title and footnote and saves the files
+    (``render_chart_versioned``: ``plotting.footnote``, ``save_chart``, the house ``STYLE``). Another chart's
+    draw function, or a helper this chart never calls, is not part of it, even in the same module."""
+    return source_closure([spec.draw, render_chart_versioned])
+
+
+def chart_code_version(spec: ChartSpec) -> str:
+    """sha256 of a chart's code: :func:`drawing_code` and its spec's queries, title and provenance."""
+    spec_text = repr((spec.name, spec.title, spec.provenance, spec.size_axis, sorted(spec.queries.items())))
+    return hashlib.sha256((spec_text + "\n" + drawing_code(spec)).encode()).hexdigest()
 
 
 def render_chart(spec: ChartSpec, con: duckdb.DuckDBPyConnection) -> tuple[dict, ChartData]:

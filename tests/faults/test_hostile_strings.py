@@ -129,7 +129,7 @@ def test_hostile_provider_names_are_data(env: Path, measured) -> None:
 @pytest.mark.fault("hostile")
 def test_hostile_csv_header_is_not_sql(tmp_path: Path) -> None:
     """LLM-Perf quantization settings become JSON keys named after the file's header: a quote there is data."""
-    from greenlm_assets.lib.catalog.third_party import read_llm_perf_file
+    from greenlm_assets.lib.catalog.llm_perf import read_llm_perf_file
 
     key = "bits'), 'x'); DROP TABLE raw.llm_perf_runs; --"
     path = tmp_path / "perf-df-pytorch-cuda-gptq-1xA100.csv"

@@ -1,6 +1,6 @@
 """raw.epoch_notable_models: Epoch AI notable AI models (training compute, hardware, power, cost)."""
 
-from greenlm_assets.lib.catalog import third_party
+from greenlm_assets.lib.catalog import epoch_notable_models as epoch
 from greenlm_assets.lib.catalog.frames import Rule
 from greenlm_assets.lib.catalog.raw_asset import CatalogSource, build_catalog_asset
 from greenlm_assets.lib.paths import snapshot_dir
@@ -11,9 +11,9 @@ epoch_notable_models = build_catalog_asset(
         table="epoch_notable_models",
         source="epoch_ai_notable_models_snapshot",
         description="Epoch AI notable models (2025-02-24): every source column, incl. notes and estimation method.",
-        read=third_party.read_epoch_notable_models,
-        source_ref=lambda: source_ref_for(snapshot_dir() / third_party.EPOCH_NOTABLE_FILE),
-        source_file=lambda: str(snapshot_dir() / third_party.EPOCH_NOTABLE_FILE),
+        read=epoch.read_epoch_notable_models,
+        source_ref=lambda: source_ref_for(snapshot_dir() / epoch.EPOCH_NOTABLE_FILE),
+        source_file=lambda: str(snapshot_dir() / epoch.EPOCH_NOTABLE_FILE),
         key_columns=("model",),
         rules=(Rule("TRY_CAST(parameters AS DOUBLE) < 0", "negative parameter count"),),
     )

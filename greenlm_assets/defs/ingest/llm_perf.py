@@ -1,13 +1,13 @@
 """raw.llm_perf_runs: HF LLM-Perf leaderboard runs (optimum-benchmark; machine energy via CodeCarbon)."""
 
-from greenlm_assets.lib.catalog import third_party
+from greenlm_assets.lib.catalog import llm_perf
 from greenlm_assets.lib.catalog.frames import Rule
 from greenlm_assets.lib.catalog.raw_asset import CatalogSource, build_catalog_asset
 from greenlm_assets.lib.paths import snapshot_dir
 
 
 def _folder() -> str:
-    return str(snapshot_dir() / third_party.LLM_PERF_DIR)
+    return str(snapshot_dir() / llm_perf.LLM_PERF_DIR)
 
 
 llm_perf_runs = build_catalog_asset(
@@ -18,8 +18,8 @@ llm_perf_runs = build_catalog_asset(
             "HF LLM-Perf leaderboard result rows (A100/A10/T4/CPU; unquantized, bnb, GPTQ, torchao), failures kept "
             "with their traceback. Energy is CodeCarbon's machine estimate (cpu + ram + gpu), in kWh."
         ),
-        read=third_party.read_llm_perf,
-        source_ref=lambda: f"data/snapshots/{third_party.LLM_PERF_DIR}/perf-df-*.csv (see SOURCE.txt there)",
+        read=llm_perf.read_llm_perf,
+        source_ref=lambda: f"data/snapshots/{llm_perf.LLM_PERF_DIR}/perf-df-*.csv (see SOURCE.txt there)",
         source_file=_folder,
         key_columns=("source_file", "config_name", "model_id"),
         rules=(

@@ -1,6 +1,6 @@
 """raw.ml_energy_runs: ML.ENERGY leaderboard v1 (2023), v2 (2024) and v3 (2026) runs; GPU energy."""
 
-from greenlm_assets.lib.catalog import third_party
+from greenlm_assets.lib.catalog import ml_energy
 from greenlm_assets.lib.catalog.frames import Rule
 from greenlm_assets.lib.catalog.raw_asset import CatalogSource, build_catalog_asset
 from greenlm_assets.lib.paths import snapshot_dir
@@ -13,9 +13,9 @@ ml_energy_runs = build_catalog_asset(
             "ML.ENERGY leaderboard measurements, three vintages (v1 A100/A40/V100; v2 A100/H100; v3 H100/B200): "
             "GPU energy per request / per token, throughput, batch size, parallelism."
         ),
-        read=third_party.read_ml_energy,
-        source_ref=lambda: f"data/snapshots/{third_party.ML_ENERGY_DIR}/ (see SOURCE.txt there)",
-        source_file=lambda: str(snapshot_dir() / third_party.ML_ENERGY_DIR),
+        read=ml_energy.read_ml_energy,
+        source_ref=lambda: f"data/snapshots/{ml_energy.ML_ENERGY_DIR}/ (see SOURCE.txt there)",
+        source_file=lambda: str(snapshot_dir() / ml_energy.ML_ENERGY_DIR),
         key_columns=("vintage", "source_file", "source_row"),
         rules=(
             Rule("TRY_CAST(energy_per_request_j AS DOUBLE) < 0", "negative energy per request"),

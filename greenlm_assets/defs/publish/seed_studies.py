@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from greenlm_assets.defs.publish.own_runs import CPU_DATE, GPU_DATE, LEFT_OUT
 from greenlm_assets.lib.charts import ChartData, ChartSpec, chart_asset
+from greenlm_assets.lib.own_runs_common import CPU_DATE, GPU_DATE, LEFT_OUT
 from greenlm_assets.lib.plotting import log_axis, new_figure, new_figure_grid, plain_number
 from greenlm_assets.lib.seed_study import COMPARISON, COMPARISON_DEP, STUDY_CITATION, fmt_value
 
