@@ -179,5 +179,7 @@ def test_dbt_unit_tests_of_the_analytics_models_pass(platform: dict) -> None:
     ):
         assert name in proc.stdout, name
     passed = re.search(r"PASS=(\d+)", proc.stdout)
-    assert passed and int(passed.group(1)) >= 8  # the unit tests of marts/training, marts/inference and _analytics__models.yml
+    assert (
+        passed and int(passed.group(1)) >= 8
+    )  # the unit tests of marts/training, marts/inference and _analytics__models.yml
     assert "ERROR=0" in proc.stdout

@@ -77,7 +77,12 @@ def test_code_versions_follow_the_files(project_copy: Path) -> None:
         fh.write("\n")
     assert versions()[1] != edited[1]
     # A macro, a generic test, a YAML properties file or the project file changes every version.
-    for shared_file in ["macros/catalog.sql", "tests/generic", "models/marts/training/_training__models.yml", "dbt_project.yml"]:
+    for shared_file in [
+        "macros/catalog.sql",
+        "tests/generic",
+        "models/marts/training/_training__models.yml",
+        "dbt_project.yml",
+    ]:
         before = versions()
         path = project_copy / shared_file
         if path.is_dir():

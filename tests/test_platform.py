@@ -38,7 +38,9 @@ def test_definitions_load_with_every_layer() -> None:
     assert "raw/open_llm_leaderboard_v2" in check_keys
     # Every asset that opens the DuckDB file shares one pool.
     for assets_def in defs.assets or []:
-        if isinstance(assets_def, dg.AssetSpec):  # offline, a live-only asset is an external spec: nothing runs
+        if isinstance(
+            assets_def, dg.AssetSpec
+        ):  # offline, a live-only asset is an external spec: nothing runs
             assert assets_def.metadata.get("live_only") is True, assets_def.key
             continue
         assert isinstance(assets_def, dg.AssetsDefinition)
