@@ -25,10 +25,17 @@ import pandas as pd
 from pydantic import Field
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from greenlm_assets.lib.catalog.frames import Rule, read_csv_fast, relation_to_frame
 from greenlm_assets.lib.http_retry import wait_retry_after
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, quote_ident, stage_csv
+from greenlm_assets.lib.raw_load import (
+    ROW_COLUMN,
+    RawLoadError,
+    Rule,
+    quote_ident,
+    read_csv_fast,
+    relation_to_frame,
+    stage_csv,
+)
 
 Board = Literal["v1", "v2"]
 BOARDS: tuple[Board, ...] = ("v1", "v2")
