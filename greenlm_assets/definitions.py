@@ -6,14 +6,14 @@ leaves them out, so an offline run never fails on them and nothing downstream tu
 exist only in live mode. Start ``GREENLM_LIVE=1 make dev`` to get them as materializable assets.
 """
 
-import os
 from pathlib import Path
 
 import dagster as dg
 from dagster_shared.record import copy
 
+from greenlm_assets.lib import settings
 from greenlm_assets.lib.domains import with_domains
-from greenlm_assets.lib.live import LIVE_ONLY_ASSETS, LIVE_ONLY_JOBS, LIVE_ONLY_SCHEDULES, is_live
+from greenlm_assets.lib.live import LIVE_ONLY_ASSETS, LIVE_ONLY_JOBS, LIVE_ONLY_SCHEDULES
 
 
 def offline_view(loaded: dg.Definitions) -> dg.Definitions:
@@ -51,4 +51,4 @@ def offline_view(loaded: dg.Definitions) -> dg.Definitions:
 def defs() -> dg.Definitions:
     loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
     loaded = copy(loaded, assets=with_domains(loaded.assets or []))  # groups = domains (lib/domains.py)
-    return loaded if is_live(os.environ) else offline_view(loaded)
+    return loaded if settings.live() else offline_view(loaded)

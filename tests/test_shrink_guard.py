@@ -33,9 +33,9 @@ def _count(db: Path, table: str) -> int:
 @pytest.mark.parametrize(
     ("table", "snapshot", "kept"),
     [
-        # the spine's loader (build_raw_asset -> load_raw_table)
+        # a raw source without quarantine (build_raw_asset -> load_raw_table -> load_raw_staged)
         ("training_footprint", "training_footprint/training_footprint.csv", 5),
-        # the catalog's loader (build_catalog_asset -> load_with_quarantine -> load_raw_staged)
+        # a quarantined catalog source (build_raw_asset -> load_with_quarantine -> load_raw_staged)
         ("epoch_notable_models", "epoch_ai/notable_ai_models_24_02_2025.csv", 100),
     ],
 )
@@ -80,7 +80,7 @@ def test_a_truncated_snapshot_is_held_back_unless_forced(
 def test_both_loaders_hold_back_below_the_threshold_and_allow_shrinking_slices_and_force(
     tmp_path: Path,
 ) -> None:
-    """The pandas path (load_raw_table) and the DuckDB-native one (load_raw_csv -> load_raw_staged), on the
+    """A frame (load_raw_table) and a CSV (load_raw_csv), both staged and loaded by load_raw_staged, on the
     contract of raw.grid_carbon_intensity; half the rows is still accepted, fewer is not."""
     header = "country_iso3,country_name,g_co2e_per_kwh,data_year,total_twh,fossil_twh,low_carbon_twh,renewables_twh,nuclear_twh\n"
 

@@ -11,10 +11,10 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from greenlm_assets.lib import settings
 from greenlm_assets.lib.catalog.leaderboard import leaderboard_client_from_env
 from greenlm_assets.lib.dbt_project import dbt_executable, dbt_project
 from greenlm_assets.lib.gpu_market.clients import GpuMarketResource
-from greenlm_assets.lib.paths import duckdb_path
 
 
 class GreenLMDuckDBResource(DuckDBResource):
@@ -43,12 +43,19 @@ def _connect(database: str, config: dict) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(database, read_only=False, config=config)
 
 
+def duckdb_database() -> str | dg.EnvVar:
+    """The ``database`` of the ``duckdb`` resource: ``dg.EnvVar("GREENLM_DUCKDB_PATH")`` when the variable is
+    set (Dagster reads it when a run starts; the UI shows the variable), else the default file."""
+    if settings.DUCKDB_PATH.is_set():
+        return dg.EnvVar(settings.DUCKDB_PATH.name)
+    return str(settings.duckdb_path())
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
-    """Resources bound to the DuckDB file named by ``GREENLM_DUCKDB_PATH`` at call time."""
-    db = duckdb_path()
-    db.parent.mkdir(parents=True, exist_ok=True)
+    """Resources bound to the DuckDB file named by ``GREENLM_DUCKDB_PATH`` (lib/settings.py)."""
+    settings.duckdb_path().parent.mkdir(parents=True, exist_ok=True)
     return {
-        "duckdb": GreenLMDuckDBResource(database=str(db)),
+        "duckdb": GreenLMDuckDBResource(database=duckdb_database()),
         # dbt's profile reads the same variable, so Dagster and dbt share one file.
         "dbt": DbtCliResource(
             project_dir=dbt_project,

@@ -1,20 +1,20 @@
 """The dbt project handle, kept apart from the assets so `dagster-dbt project prepare-and-package` can import it
 before a manifest exists."""
 
-import os
 import shutil
 import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from greenlm_assets.lib import settings
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
     profiles_dir=DBT_PROJECT_DIR,
     # Separate target folders let several checkouts/sessions parse the project at once without clobbering.
-    target_path=os.environ.get("GREENLM_DBT_TARGET_PATH", "target"),
+    target_path=settings.DBT_TARGET_PATH.value() or "target",
 )
 
 
@@ -29,6 +29,6 @@ def dbt_executable() -> str:
 
 if shutil.which("dbt") is None and _BESIDE_PYTHON.exists():
     # dagster-dbt's dev-time preparation runs a plain `dbt` from PATH (it takes no executable): put ours there.
-    os.environ["PATH"] = os.pathsep.join([str(_BESIDE_PYTHON.parent), os.environ.get("PATH", "")])
+    settings.prepend_to_path(_BESIDE_PYTHON.parent)
 # Under `dagster dev` this re-parses the project on load; elsewhere `make prepare` has built the manifest.
 dbt_project.prepare_if_dev()

@@ -5,11 +5,7 @@ GreenLM runs offline by default (shipped snapshots). ``GREENLM_LIVE=1`` in the e
 below materializable; offline they appear in the UI as external assets that say how to enable them.
 """
 
-from collections.abc import Mapping
-
 import dagster as dg
-
-LIVE_ENV = "GREENLM_LIVE"
 
 ENABLE_HINT = (
     "To enable it, start the UI with live mode on: `GREENLM_LIVE=1 make dev` (or set GREENLM_LIVE=1 in the "
@@ -27,7 +23,3 @@ LIVE_ONLY_ASSETS: dict[dg.AssetKey, str] = {
 # Schedules and jobs that only target live-only assets (defs/automation/gpu_price_scrape.py).
 LIVE_ONLY_SCHEDULES = frozenset({"gpu_price_scrape"})
 LIVE_ONLY_JOBS = frozenset({"gpu_price_scrape_job"})
-
-
-def is_live(environ: Mapping[str, str]) -> bool:
-    return environ.get(LIVE_ENV, "").strip() == "1"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SNAPSHOTS_DIR = REPO_ROOT / "data" / "snapshots"
+from greenlm_assets.lib import settings
+from greenlm_assets.lib.settings import REPO_ROOT
+
+SNAPSHOTS_DIR = settings.SNAPSHOTS_DIR.default_path()
 SQL_DIR = REPO_ROOT / "sql"
 DDL_DIR = SQL_DIR / "ddl"
 QUERIES_DIR = SQL_DIR / "queries"
@@ -15,23 +16,23 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 def duckdb_path() -> Path:
     """The one DuckDB file, from ``GREENLM_DUCKDB_PATH`` (default ``data/greenlm.duckdb``)."""
-    return Path(os.environ.get("GREENLM_DUCKDB_PATH", REPO_ROOT / "data" / "greenlm.duckdb")).resolve()
+    return settings.duckdb_path()
 
 
 def charts_dir() -> Path:
     """Chart output folder, from ``GREENLM_CHARTS_DIR`` (default ``data/charts``)."""
-    path = Path(os.environ.get("GREENLM_CHARTS_DIR", REPO_ROOT / "data" / "charts")).resolve()
+    path = settings.CHARTS_DIR.path()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def report_dir() -> Path:
     """Static report folder (index.html + its images), from ``GREENLM_REPORT_DIR`` (default ``data/report``)."""
-    path = Path(os.environ.get("GREENLM_REPORT_DIR", REPO_ROOT / "data" / "report")).resolve()
+    path = settings.REPORT_DIR.path()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def snapshot_dir() -> Path:
     """Root of the shipped offline snapshots, overridable with ``GREENLM_SNAPSHOTS_DIR``."""
-    return Path(os.environ.get("GREENLM_SNAPSHOTS_DIR", SNAPSHOTS_DIR)).resolve()
+    return settings.SNAPSHOTS_DIR.path()

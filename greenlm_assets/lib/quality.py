@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from greenlm_assets.lib.paths import REPO_ROOT
+from greenlm_assets.lib import settings
 from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, contract_columns, validate
 
 TABLE = "quality_runs"
-QUALITY_DIR = REPO_ROOT / "data" / "measurements" / "quality"
+QUALITY_DIR = settings.QUALITY_DIR.default_path()
 KEY_COLUMNS = ("run_id",)
 
 
 def quality_dir() -> Path:
     """The folder of ``quality_*.jsonl`` files, overridable with ``GREENLM_QUALITY_DIR`` (tests)."""
-    return Path(os.environ.get("GREENLM_QUALITY_DIR", QUALITY_DIR)).resolve()
+    return settings.QUALITY_DIR.path()
 
 
 def quality_files(folder: Path | None = None) -> list[Path]:

@@ -9,6 +9,14 @@ A load that would leave fewer than ``MIN_KEPT_SHARE`` (half) of the rows the pre
 the slice it replaces) is held back with :class:`ShrunkSourceError` before anything is written: a partial download
 or a cut-off file that still parses looks exactly like that. ``allow_shrink=True`` (the raw assets' ``force: true``
 run config) accepts it.
+
+Sources with row-level problems to expect (the catalog's third-party tables) load with a quarantine
+(:func:`load_with_quarantine`): duplicate keys and rows a :class:`Rule` rejects are set aside in
+``raw.catalog_quarantine`` with their reason, the rest goes through the same validator and loader.
+
+This is the one loader: every raw table is validated by :func:`validate_staged` and written by
+:func:`load_raw_staged`; in-memory frames (:func:`load_raw_table`) and CSV files (:func:`load_raw_csv`) are staged
+into a DuckDB temp table first. The Dagster asset factory over it is :mod:`greenlm_assets.lib.raw_assets`.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,44 +157,30 @@ def content_version(
     return hashlib.sha256(repr((table, columns, summary)).encode()).hexdigest()
 
 
+def stage_frame(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, staged: str) -> None:
+    """Copy an in-memory frame into temp table ``staged`` of ``con``, numbering its rows ``_row`` = 1..n when the
+    reader gave no ``_row``: the frame then goes through :func:`validate_staged` / :func:`load_raw_staged`."""
+    if ROW_COLUMN not in df.columns:
+        df = df.assign(**{ROW_COLUMN: range(1, len(df) + 1)})
+    con.register("_incoming_frame", df)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(staged)} AS SELECT * FROM _incoming_frame")
+    finally:
+        con.unregister("_incoming_frame")
+
+
 def validate(df: pd.DataFrame, table: str, source_file: str, key_columns: Sequence[str] = ()) -> list[Column]:
     """Check ``df`` against the contract of ``raw.<table>``; raise naming file, row and field.
 
-    ``key_columns``, when given, must be unique: a repeated key is refused naming both rows.
+    ``key_columns``, when given, must be unique: a repeated key is refused naming both rows. The frame is staged
+    in a scratch DuckDB and checked by :func:`validate_staged`, the one validator.
     """
-    columns = [c for c in contract_columns(table) if c.name not in PROVENANCE_COLUMNS]
-    if df.empty:
-        raise RawLoadError(f"{source_file}: no data rows (raw.{table} needs at least one)")
-    missing = [c.name for c in columns if c.name not in df.columns]
-    if missing:
-        raise RawLoadError(f"{source_file}: missing required column(s) {missing} for raw.{table}")
-    if ROW_COLUMN not in df.columns:
-        df = df.assign(**{ROW_COLUMN: range(1, len(df) + 1)})
     con = duckdb.connect()
     try:
-        con.register("incoming", df)
-        for col in columns:
-            q = quote_ident(col.name)
-            if col.not_null:
-                bad = con.execute(
-                    f"SELECT {ROW_COLUMN} FROM incoming WHERE {q} IS NULL ORDER BY 1 LIMIT 1"
-                ).fetchone()
-                if bad:
-                    raise RawLoadError(
-                        f"{source_file}: row {bad[0]}: field '{col.name}' is empty but required by raw.{table}"
-                    )
-            bad = con.execute(
-                f"SELECT {ROW_COLUMN}, CAST({q} AS VARCHAR) FROM incoming "
-                f"WHERE {q} IS NOT NULL AND TRY_CAST({q} AS {col.type}) IS NULL ORDER BY 1 LIMIT 1"
-            ).fetchone()
-            if bad:
-                raise RawLoadError(
-                    f"{source_file}: row {bad[0]}: field '{col.name}' = {bad[1]!r} is not a valid {col.type}"
-                )
-        _check_rows(con, "incoming", table, columns, key_columns, source_file)
+        stage_frame(con, df, "incoming")
+        return validate_staged(con, "incoming", table, source_file, key_columns)
     finally:
         con.close()
-    return columns
 
 
 def _check_rows(
@@ -246,8 +240,9 @@ def load_raw_table(
     key_columns: Sequence[str] = (),
     allow_shrink: bool = False,
 ) -> int:
-    """Validate then atomically replace the rows of ``raw.<table>``; return the number of rows written.
+    """Validate then atomically replace the rows of ``raw.<table>`` with an in-memory frame; return the rows written.
 
+    The frame is staged (:func:`stage_frame`) and loaded by :func:`load_raw_staged`, whose arguments these are:
     ``replace_where`` (a SQL predicate written by code, with ``?`` placeholders bound from ``replace_params``, never
     data) limits the delete to one slice, e.g. a partition; by default the table is replaced whole.
     ``content_sha256`` is recorded in ``raw._ingest_log`` under ``log_key`` (default: the table) in the same
@@ -255,47 +250,25 @@ def load_raw_table(
     :func:`validate`. Unless ``allow_shrink``, a load below half the rows it replaces is held back
     (:func:`check_not_shrunk`).
     """
-    columns = validate(df, table, source_file or source_ref, key_columns)
-    names = [c.name for c in columns]
-    frame = df[names].copy()
-    frame["_source"] = source
-    frame["_source_ref"] = source_ref
-    frame["_ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
-    select = ", ".join(
-        [f"CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}" for c in columns]
-        + ["_source", "_source_ref", "_ingested_at"]
-    )
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(read_ddl(table))
-    con.execute(INGEST_LOG_DDL)
-    if not allow_shrink:
-        check_not_shrunk(con, table, len(frame), source_file or source_ref, replace_where, replace_params)
-    con.register("incoming_frame", frame)
+    staged = f"_frame_{table}"
+    stage_frame(con, df, staged)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(
-            f"DELETE FROM raw.{quote_ident(table)}" + (f" WHERE {replace_where}" if replace_where else ""),
-            replace_params or [],
+        return load_raw_staged(
+            con,
+            table,
+            staged,
+            source=source,
+            source_ref=source_ref,
+            source_file=source_file,
+            replace_where=replace_where,
+            replace_params=replace_params,
+            content_sha256=content_sha256,
+            log_key=log_key,
+            key_columns=key_columns,
+            allow_shrink=allow_shrink,
         )
-        con.execute(f"INSERT INTO raw.{quote_ident(table)} BY NAME SELECT {select} FROM incoming_frame")
-        if content_sha256:
-            con.execute(
-                "INSERT OR REPLACE INTO raw._ingest_log VALUES (?, ?, ?, ?, ?)",
-                [
-                    log_key or table,
-                    content_sha256,
-                    len(frame),
-                    source_ref,
-                    datetime.now(UTC).replace(tzinfo=None),
-                ],
-            )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     finally:
-        con.unregister("incoming_frame")
-    return len(frame)
+        con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(staged)}")
 
 
 INGEST_LOG_DDL = """
@@ -357,17 +330,26 @@ def snake(name: str) -> str:
     return _SNAKE.sub("_", name).strip("_").lower()
 
 
-def read_csv_strict(path: Path, required: list[str] | None = None) -> pd.DataFrame:
-    """Read a CSV as strings with a ``_row`` line number; raise naming the file when unreadable."""
+def check_readable_file(path: Path, label: str | None = None) -> None:
+    """Refuse a missing, empty or cut-off file before parsing it, naming the file (and ``label``, the source).
+
+    A file that does not end with a newline is a cut-off copy or download: a CSV parser would read its last,
+    incomplete record as a short row.
+    """
+    suffix = f" ({label})" if label else ""
     if not path.exists():
-        raise RawLoadError(f"{path}: file not found")
+        raise RawLoadError(f"{path}: file not found{suffix}")
     if path.stat().st_size == 0:
-        raise RawLoadError(f"{path}: file is empty")
+        raise RawLoadError(f"{path}: file is empty{suffix}")
     with path.open("rb") as fh:
         fh.seek(-1, 2)
         if fh.read(1) not in (b"\n", b"\r"):
-            # A cut-off copy or download: pandas would read the last, incomplete record as a short row.
             raise RawLoadError(f"{path}: truncated file (does not end with a newline); not loaded")
+
+
+def read_csv_strict(path: Path, required: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV as strings with a ``_row`` line number; raise naming the file when unreadable."""
+    check_readable_file(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -379,6 +361,38 @@ def read_csv_strict(path: Path, required: list[str] | None = None) -> pd.DataFra
     # +2: line 1 is the header and lines are 1-based (multi-line quoted cells make this approximate).
     df[ROW_COLUMN] = range(2, len(df) + 2)
     return df.astype(object).where(df.notna(), None)
+
+
+def relation_to_frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """Arrow-backed frame: cheap to build and cheap for DuckDB to scan again during validation."""
+    return rel.to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def read_csv_fast(path: Path, required: Sequence[str] = (), source: str | None = None) -> pd.DataFrame:
+    """:func:`read_csv_strict` parsed by DuckDB into Arrow-backed strings (the catalog's big files: a million rows
+    in seconds, no Python row loops); raise naming the file when unusable."""
+    check_readable_file(path, source or str(path))
+    con = duckdb.connect()
+    try:
+        rel = con.sql(
+            "SELECT * FROM read_csv(?, all_varchar = true, header = true, strict_mode = true)",
+            params=[str(path)],
+        )
+        columns = rel.columns
+        missing = [c for c in required if c not in columns]
+        if missing:
+            raise RawLoadError(f"{path}: missing required column(s) {missing}; found {columns[:12]}")
+        # DuckDB preserves the file's row order in the result, so line numbers can be attached afterwards
+        # (+2: line 1 is the header; multi-line quoted cells make this approximate, as in read_csv_strict).
+        df = relation_to_frame(rel)
+        df[ROW_COLUMN] = range(2, len(df) + 2)
+    except duckdb.Error as exc:
+        raise RawLoadError(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()
+    if df.empty:
+        raise RawLoadError(f"{path}: no data rows (header only or truncated)")
+    return df
 
 
 # --- DuckDB-native path: the file is parsed, validated and inserted inside DuckDB (no pandas, no Python rows). ---
@@ -397,14 +411,7 @@ def stage_csv(
     ``rename`` maps file column names to contract names. Empty, truncated, non-UTF-8 or malformed files raise
     :class:`RawLoadError` naming the file. ``_row`` numbers records like :func:`read_csv_strict` (header = line 1).
     """
-    if not path.exists():
-        raise RawLoadError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise RawLoadError(f"{path}: file is empty")
-    with path.open("rb") as fh:
-        fh.seek(-1, 2)
-        if fh.read(1) not in (b"\n", b"\r"):
-            raise RawLoadError(f"{path}: truncated file (does not end with a newline); not loaded")
+    check_readable_file(path)
     con.execute("SET enable_progress_bar = false")
     renames = ", ".join(f"{quote_ident(old)} AS {quote_ident(new)}" for old, new in (rename or {}).items())
     # row_number() OVER () runs as a streaming window over the scan, which keeps the file's record order
@@ -434,7 +441,8 @@ def validate_staged(
     source_file: str,
     key_columns: Sequence[str] = (),
 ) -> list[Column]:
-    """:func:`validate` for a relation in ``con`` (temp table or view with ``_row``): same checks, same messages.
+    """Check relation ``staged`` of ``con`` (temp table or view with ``_row``) against the contract of ``raw.<table>``:
+    the one validator (:func:`validate` stages a frame and calls it). Raises naming file, row and field.
 
     One aggregate scan finds the first bad row of every column (set-based, not one query per column); only a
     failing column is looked at again to fetch its value for the message.
@@ -463,7 +471,7 @@ def validate_staged(
     firsts = (
         con.execute(f"SELECT {', '.join(p for p, _, _ in probes)} FROM {rel}").fetchone() if probes else ()
     )
-    # Report the earliest failing column in contract order, NOT NULL before cast, as validate() does.
+    # Report the earliest failing column in contract order, NOT NULL before cast.
     for (_, col, null_probe), row in zip(probes, firsts, strict=True):
         if row is None:
             continue
@@ -472,7 +480,7 @@ def validate_staged(
                 f"{source_file}: row {row}: field '{col.name}' is empty but required by raw.{table}"
             )
         value = con.execute(
-            f"SELECT {quote_ident(col.name)} FROM {rel} WHERE {ROW_COLUMN} = ?", [row]
+            f"SELECT CAST({quote_ident(col.name)} AS VARCHAR) FROM {rel} WHERE {ROW_COLUMN} = ?", [row]
         ).fetchone()[0]
         raise RawLoadError(
             f"{source_file}: row {row}: field '{col.name}' = {value!r} is not a valid {col.type}"
@@ -496,8 +504,9 @@ def load_raw_staged(
     key_columns: Sequence[str] = (),
     allow_shrink: bool = False,
 ) -> int:
-    """:func:`load_raw_table` for a relation already in ``con``: validate, then one delete+insert transaction
-    (held back like it when the load would shrink the table below half, unless ``allow_shrink``)."""
+    """Validate relation ``staged`` of ``con`` (:func:`validate_staged`), then replace the rows of ``raw.<table>``
+    in one delete+insert transaction: the one loader. Arguments as in :func:`load_raw_table`; held back when the
+    load would shrink the table below half, unless ``allow_shrink``."""
     columns = validate_staged(con, staged, table, source_file or source_ref, key_columns)
     select = ", ".join(
         [f"CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}" for c in columns]
@@ -567,3 +576,201 @@ def load_raw_csv(
         )
     finally:
         con.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(staged)}")
+
+
+# --- Quarantine: row-level problems of third-party sources are set aside with a reason, not loaded. ---
+
+QUARANTINE_TABLE = "catalog_quarantine"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A row-level rule: rows where ``condition`` (DuckDB SQL over the incoming columns) holds are quarantined."""
+
+    condition: str
+    reason: str
+
+
+def judge(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    judged: str,
+    table: str,
+    key_columns: Sequence[str],
+    rules: Sequence[Rule] = (),
+) -> int:
+    """Decide which rows of ``staged`` to set aside, as SQL inside ``con``; returns the quarantined count.
+
+    Duplicate keys keep their first occurrence (lowest ``_row``); the rules' ``condition`` marks the others.
+
+    Creates temp table ``judged`` (``_row``, ``_reason`` of each row to set aside) and ``<judged>_q`` (those rows in
+    raw.catalog_quarantine's shape). Only ``_row``, the keys and the rule columns are scanned for the verdict, so a
+    million clean rows cost one narrow window, not a copy of every column.
+    """
+    keys = ", ".join(quote_ident(k) for k in key_columns)
+    columns = [r[0] for r in con.execute(f"DESCRIBE {quote_ident(staged)}").fetchall()]
+    row_expr = f"TRY_CAST({ROW_COLUMN} AS BIGINT)"
+    if "source_row" in columns:
+        row_expr = f"coalesce({row_expr}, TRY_CAST(source_row AS BIGINT))"
+    # Each rule's condition is SQL written by code; its reason is text, bound as a parameter like the others.
+    cases = " ".join(f"WHEN {r.condition} THEN ?" for r in rules)
+    key_expr = (
+        "concat_ws(' | ', " + ", ".join(f"CAST({quote_ident(k)} AS VARCHAR)" for k in key_columns) + ")"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {quote_ident(judged)} AS
+        SELECT {ROW_COLUMN}, _reason FROM (
+            SELECT {ROW_COLUMN}, CASE {cases}
+                WHEN row_number() OVER (PARTITION BY {keys} ORDER BY {row_expr}, {ROW_COLUMN}) > 1
+                    THEN ?
+                END AS _reason
+            FROM {quote_ident(staged)})
+        WHERE _reason IS NOT NULL""",
+        [*(r.reason for r in rules), f"duplicate key ({', '.join(key_columns)})"],
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {quote_ident(judged + "_q")} AS
+        SELECT ? AS table_name, {row_expr} AS source_row, {key_expr} AS record_key,
+               _reason AS reason, CAST(to_json(j) AS VARCHAR) AS record_json, {ROW_COLUMN}
+        FROM (SELECT s.*, r._reason FROM {quote_ident(staged)} AS s JOIN {quote_ident(judged)} AS r USING ({ROW_COLUMN})) AS j
+        ORDER BY {ROW_COLUMN}""",
+        [table],
+    )
+    return con.execute(f"SELECT count(*) FROM {quote_ident(judged + '_q')}").fetchone()[0]
+
+
+@dataclass
+class LoadSummary:
+    table: str
+    rows: int
+    quarantined: int
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, object]:
+        return {
+            "dagster/row_count": self.rows,
+            "quarantined_rows": self.quarantined,
+            "quarantine_reasons": self.reasons or {"none": 0},
+        }
+
+
+def previous_summary(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> LoadSummary:
+    """The summary of the load that ``raw.<table>`` and its quarantine slice still hold (for a skipped reload)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
+        [QUARANTINE_TABLE],
+    ).fetchone()[0]
+    reasons = (
+        dict(
+            con.execute(
+                f"SELECT reason, count(*) FROM raw.{QUARANTINE_TABLE} WHERE table_name = ? GROUP BY ALL ORDER BY 1",
+                [table],
+            ).fetchall()
+        )
+        if exists
+        else {}
+    )
+    return LoadSummary(table, rows, sum(reasons.values()), {str(k): int(v) for k, v in reasons.items()})
+
+
+def load_with_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    *,
+    key_columns: Sequence[str],
+    rules: Sequence[Rule] = (),
+    source: str,
+    source_ref: str,
+    source_file: str,
+    allow_shrink: bool = False,
+) -> LoadSummary:
+    """:func:`load_staged_with_quarantine` for an in-memory frame (live fetches, small third-party files)."""
+    staged = f"_staged_{table}"
+    stage_frame(con, frame, staged)
+    try:
+        summary = load_staged_with_quarantine(
+            con,
+            table,
+            staged,
+            key_columns=key_columns,
+            rules=rules,
+            source=source,
+            source_ref=source_ref,
+            source_file=source_file,
+            allow_shrink=allow_shrink,
+        )
+    finally:
+        con.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
+    return summary
+
+
+def load_staged_with_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    staged: str,
+    *,
+    key_columns: Sequence[str],
+    rules: Sequence[Rule] = (),
+    source: str,
+    source_ref: str,
+    source_file: str,
+    allow_shrink: bool = False,
+) -> LoadSummary:
+    """Quarantine bad rows, contract-check the rest, then replace ``raw.<table>`` and its quarantine slice.
+
+    ``staged`` is a relation in ``con`` (e.g. from :func:`stage_csv`) with a ``_row`` column; everything runs as
+    SQL inside DuckDB. Type and required-field violations still fail the whole load (they mean the file changed
+    shape); row-level problems (duplicates, absurd values) are set aside with a reason; the main table is validated
+    and written before the quarantine slice, so a contract failure writes nothing. A load whose good rows fall
+    below half of the table's previous rows is held back (:func:`check_not_shrunk`) unless ``allow_shrink``;
+    the quarantine slice may shrink freely (fewer bad rows is good news).
+    """
+    judged, good, bad = f"_judged_{table}", f"_good_{table}", f"_bad_{table}"
+    try:
+        count = judge(con, staged, judged, table, key_columns, rules)
+        con.execute(
+            f'CREATE OR REPLACE TEMP VIEW "{good}" AS SELECT * FROM "{staged}" '
+            f'ANTI JOIN "{judged}" USING ({ROW_COLUMN})'
+        )
+        con.execute(
+            f'CREATE OR REPLACE TEMP VIEW "{bad}" AS SELECT table_name, source_row, record_key, reason, '
+            f'record_json, {ROW_COLUMN} FROM "{judged}_q"'
+        )
+        if count:
+            # Check the quarantine rows first: a failure after the main table's commit would leave the two apart.
+            validate_staged(con, bad, QUARANTINE_TABLE, source_file)
+        n = load_raw_staged(
+            con,
+            table,
+            good,
+            source=source,
+            source_ref=source_ref,
+            source_file=source_file,
+            allow_shrink=allow_shrink,
+        )
+        con.execute(read_ddl(QUARANTINE_TABLE))
+        if not count:
+            con.execute(f"DELETE FROM raw.{QUARANTINE_TABLE} WHERE table_name = ?", [table])
+            reasons: dict[str, int] = {}
+        else:
+            load_raw_staged(
+                con,
+                QUARANTINE_TABLE,
+                bad,
+                source=source,
+                source_ref=source_ref,
+                source_file=source_file,
+                replace_where="table_name = ?",
+                replace_params=[table],
+                allow_shrink=True,
+            )
+            reasons = dict(
+                con.execute(f'SELECT reason, count(*) FROM "{bad}" GROUP BY ALL ORDER BY 1').fetchall()
+            )
+    finally:
+        for view in (good, bad):
+            con.execute(f'DROP VIEW IF EXISTS temp."{view}"')
+        for tmp in (judged, f"{judged}_q"):
+            con.execute(f'DROP TABLE IF EXISTS temp."{tmp}"')
+    return LoadSummary(table, n, count, {str(k): int(v) for k, v in reasons.items()})

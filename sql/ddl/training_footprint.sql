@@ -1,7 +1,7 @@
 -- Contract of raw.training_footprint: published training facts per model, every row citing its source.
 -- Units in names: params_b = billions of parameters, power_w per GPU, energy_mwh, co2_t (tonnes CO2e),
 -- training_tokens_t = trillions of tokens. Empty cells mean "not published", never zero.
--- CHECKs are part of the contract: a negative count, energy or mass is refused naming the row (raw_load.validate).
+-- CHECKs are part of the contract: a negative count, energy or mass is refused naming the row (raw_load.validate_staged).
 CREATE TABLE IF NOT EXISTS raw.training_footprint (
     model VARCHAR NOT NULL,
     family VARCHAR NOT NULL,

@@ -20,8 +20,7 @@ import pandas as pd
 
 from greenlm_assets.defs.resources import GreenLMDuckDBResource
 from greenlm_assets.lib.catalog.leaderboard import KEY_COLUMNS, SnapshotLeaderboardClient, quarantine_rules
-from greenlm_assets.lib.catalog.loading import load_with_quarantine
-from greenlm_assets.lib.raw_load import ROW_COLUMN
+from greenlm_assets.lib.raw_load import ROW_COLUMN, load_with_quarantine
 
 
 def park() -> None:

@@ -1,11 +1,11 @@
 """Schedule ``gpu_price_scrape``: scrape today's GPU rental prices once a day (live platforms only)."""
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
 
 from greenlm_assets.defs.ingest.gpu_prices import SCRAPE_KEY
+from greenlm_assets.lib import settings
 
 gpu_price_scrape_job = dg.define_asset_job(
     "gpu_price_scrape_job",
@@ -27,7 +27,7 @@ gpu_price_scrape_job = dg.define_asset_job(
     ),
 )
 def gpu_price_scrape(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    if os.environ.get("GREENLM_LIVE", "") != "1":
+    if not settings.live():
         return dg.SkipReason("GREENLM_LIVE is not 1: offline platforms do not scrape live prices")
     when = context.scheduled_execution_time or datetime.now(UTC)
     day = when.astimezone(UTC).date().isoformat()

@@ -15,7 +15,6 @@ replaced the row would not help: every run measures different timings, so the ra
 
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -24,9 +23,9 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from greenlm_assets.lib import raw_load
+from greenlm_assets.lib import raw_load, settings
 from greenlm_assets.lib.fingerprint import fingerprint
-from greenlm_assets.lib.paths import REPO_ROOT, duckdb_path
+from greenlm_assets.lib.paths import REPO_ROOT
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
 from greenlm_assets.lib.raw_load import (
     ROW_COLUMN,
@@ -38,18 +37,17 @@ from greenlm_assets.lib.raw_load import (
 )
 
 TABLE = "benchmark_runs"
-MEASUREMENTS_DIR = REPO_ROOT / "data" / "measurements"
+MEASUREMENTS_DIR = settings.MEASUREMENTS_DIR.default_path()
 REQUIRED = ("run_id", "config_hash", "timestamp_utc", "status", "model_key", "backend", "precision", "device")
 
 
 def measurements_dir() -> Path:
-    return Path(os.environ.get("GREENLM_MEASUREMENTS_DIR", MEASUREMENTS_DIR)).resolve()
+    return settings.MEASUREMENTS_DIR.path()
 
 
 def fresh_runs_file() -> Path:
     """Where the Pipes run writes; beside the DuckDB file, so each platform (and each test) has its own."""
-    default = duckdb_path().parent / "benchmark_runs_fresh" / "latest.jsonl"
-    return Path(os.environ.get("GREENLM_BENCH_FRESH_FILE", default)).resolve()
+    return settings.bench_fresh_file()
 
 
 class BenchmarkRunConfig(dg.Config):
@@ -154,7 +152,7 @@ def greenlm_bench_run(
         )  # fmt: skip
     out.unlink(missing_ok=True)  # the latest run only: a fresh file per materialization
     stamp.unlink(missing_ok=True)
-    env = {"PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {"PYTHONPATH": settings.python_path_with(REPO_ROOT)}
     result = pipes_subprocess_client.run(
         command=config.argv(out), context=context, cwd=str(REPO_ROOT), env=env
     ).get_materialize_result()

@@ -12,8 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from greenlm_assets.lib import raw_load
 from greenlm_assets.lib.automation import DAILY_SOURCE_FRESHNESS
-from greenlm_assets.lib.catalog import frames, leaderboard, loading
-from greenlm_assets.lib.catalog.frames import QUARANTINE_TABLE
+from greenlm_assets.lib.catalog import leaderboard, loading
 from greenlm_assets.lib.catalog.leaderboard import (
     KEY_COLUMNS,
     TABLES,
@@ -22,11 +21,24 @@ from greenlm_assets.lib.catalog.leaderboard import (
     LeaderboardFetch,
     quarantine_rules,
 )
-from greenlm_assets.lib.catalog.loading import load_staged_with_quarantine, previous_summary, record_fetch
-from greenlm_assets.lib.catalog.raw_asset import catalog_check_specs, catalog_checks
+from greenlm_assets.lib.catalog.loading import record_fetch
 from greenlm_assets.lib.fingerprint import fingerprint
-from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview, table_data_version
-from greenlm_assets.lib.raw_load import read_ddl, record_ingest, unchanged_rows
+from greenlm_assets.lib.raw_assets import (
+    DUCKDB_POOL,
+    RawIngestConfig,
+    md_preview,
+    raw_check_specs,
+    raw_checks,
+    table_data_version,
+)
+from greenlm_assets.lib.raw_load import (
+    QUARANTINE_TABLE,
+    load_staged_with_quarantine,
+    previous_summary,
+    read_ddl,
+    record_ingest,
+    unchanged_rows,
+)
 
 DESCRIPTIONS = {
     "v1": "Open LLM Leaderboard v1 (frozen 2024-06; ARC, HellaSwag, MMLU, TruthfulQA, Winogrande, GSM8K), latest fetch.",
@@ -45,7 +57,7 @@ def fetch_fingerprint(fetch: LeaderboardFetch) -> str:
     )
     fp = fingerprint(
         [],
-        modules=[sys.modules[__name__], leaderboard, loading, frames, raw_load],
+        modules=[sys.modules[__name__], leaderboard, loading, raw_load],
         texts=[
             fetch.content_sha256,
             fetch.mode,
@@ -67,7 +79,7 @@ def build_leaderboard_asset(board: Board) -> dg.AssetsDefinition:
         pool=DUCKDB_POOL,
         description=DESCRIPTIONS[board],
         freshness_policy=DAILY_SOURCE_FRESHNESS,  # stale when the daily leaderboard_refresh stops running
-        check_specs=catalog_check_specs(table),
+        check_specs=raw_check_specs(table, quarantine=True),
         metadata={"dagster/table_name": f"raw.{table}", "key_columns": list(KEY_COLUMNS[board])},
     )
     def _asset(
@@ -109,7 +121,7 @@ def build_leaderboard_asset(board: Board) -> dg.AssetsDefinition:
                     con.execute(f'DROP TABLE IF EXISTS temp."{staged}"')
                 record_fetch(con, fetch, summary)
                 record_ingest(con, table, sha, summary.rows, fetch.source_ref)
-            checks = catalog_checks(con, table, KEY_COLUMNS[board], summary)
+            checks = raw_checks(con, table, KEY_COLUMNS[board], summary, quarantine=True)
             n_fetches = con.execute(
                 "SELECT count(*) FROM raw.open_llm_leaderboard_fetches WHERE board = ?", [board]
             ).fetchone()[0]

@@ -6,7 +6,6 @@ concurrency, its latencies (TTFT, ITL, TPOT, e2e), steady-state throughput and e
 """
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from greenlm_assets.lib import raw_load
+from greenlm_assets.lib import raw_load, settings
 from greenlm_assets.lib.fingerprint import fingerprint
 from greenlm_assets.lib.paths import REPO_ROOT
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
@@ -28,7 +27,7 @@ from greenlm_assets.lib.raw_load import (
 )
 
 TABLE = "serving_runs"
-SERVING_DIR = REPO_ROOT / "data" / "measurements" / "serving"
+SERVING_DIR = settings.SERVING_DIR.default_path()
 REQUIRED = ("run_id", "sweep_id", "config_hash", "timestamp_utc", "status", "level_kind", "model_key",
             "model_name", "server", "load_generator", "concurrency", "max_tokens", "device")  # fmt: skip
 # What an ok row must carry: a figure without its window, tokens or energy label is not publishable.
@@ -37,7 +36,7 @@ OK_REQUIRED = ("window_s", "window_output_tokens", "output_tokens_per_s", "ttft_
 
 
 def serving_dir() -> Path:
-    return Path(os.environ.get("GREENLM_SERVING_DIR", SERVING_DIR)).resolve()
+    return settings.SERVING_DIR.path()
 
 
 def _rel(path: Path) -> str:

@@ -21,8 +21,9 @@ from greenlm_assets.lib.catalog.leaderboard import (
     quarantine_rules,
     read_snapshot,
 )
-from greenlm_assets.lib.catalog.loading import load_staged_with_quarantine, record_fetch
+from greenlm_assets.lib.catalog.loading import record_fetch
 from greenlm_assets.lib.paths import SNAPSHOTS_DIR
+from greenlm_assets.lib.raw_load import load_staged_with_quarantine
 
 
 def generate(n: int, out: Path) -> None:

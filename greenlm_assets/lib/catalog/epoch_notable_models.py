@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from greenlm_assets.lib.catalog.frames import read_csv_fast
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, snake
+from greenlm_assets.lib.raw_load import ROW_COLUMN, read_csv_fast, snake
 
 EPOCH_NOTABLE_FILE = "epoch_ai/notable_ai_models_24_02_2025.csv"
 

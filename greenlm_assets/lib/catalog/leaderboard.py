@@ -10,7 +10,6 @@ the raw table's. :func:`leaderboard_client_from_env` picks live only when ``GREE
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,10 +24,18 @@ import pandas as pd
 from pydantic import Field
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from greenlm_assets.lib.catalog.frames import Rule, read_csv_fast, relation_to_frame
+from greenlm_assets.lib import settings
 from greenlm_assets.lib.http_retry import wait_retry_after
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, quote_ident, stage_csv
+from greenlm_assets.lib.raw_load import (
+    ROW_COLUMN,
+    RawLoadError,
+    Rule,
+    quote_ident,
+    read_csv_fast,
+    relation_to_frame,
+    stage_csv,
+)
 
 Board = Literal["v1", "v2"]
 BOARDS: tuple[Board, ...] = ("v1", "v2")
@@ -269,7 +276,7 @@ class LiveLeaderboardClient(LeaderboardClient):
     def download(self, url: str) -> bytes:
         """GET ``url`` with retries on 429/5xx/transport errors; raise RawLoadError naming the URL when it gives up."""
         headers = {"User-Agent": USER_AGENT}
-        if token := os.environ.get(self.hf_token_env):
+        if token := settings.secret(self.hf_token_env):
             headers["Authorization"] = f"Bearer {token}"
         retrying = Retrying(
             retry=retry_if_exception(_retryable),
@@ -339,6 +346,6 @@ def _describe(exc: BaseException | None) -> str:
 
 def leaderboard_client_from_env() -> LeaderboardClient:
     """Live when ``GREENLM_LIVE=1`` (base URL overridable with ``GREENLM_HF_BASE_URL``), else the snapshot."""
-    if os.environ.get("GREENLM_LIVE", "").strip() == "1":
-        return LiveLeaderboardClient(base_url=os.environ.get("GREENLM_HF_BASE_URL", HF_BASE_URL))
+    if settings.live():
+        return LiveLeaderboardClient(base_url=settings.hf_base_url())
     return SnapshotLeaderboardClient()

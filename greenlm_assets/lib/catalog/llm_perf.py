@@ -13,9 +13,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from greenlm_assets.lib.catalog.frames import read_csv_fast, relation_to_frame
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, quote_ident
+from greenlm_assets.lib.raw_load import (
+    ROW_COLUMN,
+    RawLoadError,
+    quote_ident,
+    read_csv_fast,
+    relation_to_frame,
+)
 
 LLM_PERF_DIR = "llm_perf_leaderboard"
 

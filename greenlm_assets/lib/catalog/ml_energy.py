@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from greenlm_assets.lib.catalog.frames import read_csv_fast
 from greenlm_assets.lib.paths import snapshot_dir
-from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError
+from greenlm_assets.lib.raw_load import ROW_COLUMN, RawLoadError, read_csv_fast
 
 ML_ENERGY_DIR = "ml_energy"
 

@@ -10,7 +10,6 @@ local server.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ import httpx
 from pydantic import Field
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from greenlm_assets.lib import settings
 from greenlm_assets.lib.gpu_market import parsers, snapshots
 from greenlm_assets.lib.http_retry import wait_retry_after
 
@@ -192,7 +192,7 @@ class GpuMarketResource(dg.ConfigurableResource):
     vast_gpu_names: list[str] = Field(default=list(VAST_GPU_NAMES))
 
     def is_live(self) -> bool:
-        return self.live or os.environ.get("GREENLM_LIVE", "") == "1"
+        return self.live or settings.live()
 
     def clients(self) -> list[PriceClient]:
         unknown = sorted(set(self.providers) - set(PROVIDERS))
