@@ -152,3 +152,17 @@ def test_parse_records_rejects_malformed_lines(tmp_path: Path) -> None:
         parse_records(f)
     with pytest.raises(LoadGeneratorError, match="no per-request records"):
         parse_records(tmp_path / "missing.jsonl")
+
+
+def test_gpu_index_zero_is_accepted_and_concurrency_zero_is_not() -> None:
+    """`--gpus 0` names the first GPU (the GPU sweep passes it); a concurrency level of 0 is refused."""
+    import typer
+
+    from jobs.serving.cli import _ints
+
+    assert _ints("0", least=0) == [0]
+    assert _ints("0,1", least=0) == [0, 1]
+    assert _ints("1,4,16") == [1, 4, 16]
+    for bad, least in (("0", 1), ("-1", 0), ("x", 0), ("", 1)):
+        with pytest.raises(typer.BadParameter):
+            _ints(bad, least=least)

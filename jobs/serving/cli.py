@@ -26,10 +26,15 @@ from rich.console import Console
 console = Console(stderr=True)
 
 
-def _ints(value: str) -> list[int]:
-    out = [int(v) for v in value.split(",") if v.strip()]
-    if not out or any(v < 1 for v in out):
-        raise typer.BadParameter(f"expected positive integers, comma-separated: {value!r}")
+def _ints(value: str, least: int = 1) -> list[int]:
+    """Comma-separated integers, each at least ``least`` (concurrency levels >= 1; GPU indices >= 0)."""
+    try:
+        out = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        out = []
+    if not out or any(v < least for v in out):
+        what = "positive integers" if least == 1 else f"integers >= {least}"
+        raise typer.BadParameter(f"expected {what}, comma-separated: {value!r}")
     return out
 
 
@@ -153,7 +158,7 @@ def serve(
         warmup_requests=warmup,
         idle_s=idle_s,
         prefill_level=prefill_level,
-        gpu_indices=_ints(gpus) if gpus.strip() and gpus.strip() != "-" else [],
+        gpu_indices=_ints(gpus, least=0) if gpus.strip() and gpus.strip() != "-" else [],
         country_iso3=country.upper(),
         level_timeout_s=level_timeout_s,
         codecarbon=codecarbon,
