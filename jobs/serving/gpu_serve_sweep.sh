@@ -17,7 +17,7 @@ PORT=${PORT:-8765}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 if ls .whl-loadgen/*.whl >/dev/null 2>&1; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/loadgen-site .whl-loadgen/*.whl
+  python3 -m pip install -q --upgrade --no-index --no-deps --no-compile --target /tmp/loadgen-site .whl-loadgen/*.whl
   export PYTHONPATH=/tmp/loadgen-site:${PYTHONPATH:-}
 fi
 if ls .whl/*.whl >/dev/null 2>&1; then  # the harness's own wheels (codecarbon, typer, ...), as jobs/gpu_sweep.sh
@@ -32,12 +32,28 @@ for m in $MODELS; do
   transformers serve "$ckpt" --continuous-batching --host 127.0.0.1 --port "$PORT" --device cuda:0 \
     --dtype bfloat16 --log-level warning > "$OUT/transformers_serve_$m.log" 2>&1 &
   server=$!
+  # Ready when /v1/models answers; a server that exits while loading ends this model's sweep with its log's tail
+  # (instead of the harness polling a dead port until --wait-ready-s runs out).
+  ready=0
+  for _ in $(seq 1800); do
+    if ! kill -0 "$server" 2>/dev/null; then break; fi
+    if python3 -c "import httpx, sys; sys.exit(httpx.get('http://127.0.0.1:$PORT/v1/models', timeout=2).status_code != 200)" 2>/dev/null; then
+      ready=1; break
+    fi
+    sleep 0.5
+  done
+  if [ "$ready" != 1 ]; then
+    echo "transformers serve for $m did not come up (exited or 900 s passed):" | tee -a "$OUT/serve_$m.log"
+    tail -20 "$OUT/transformers_serve_$m.log" | tee -a "$OUT/serve_$m.log"
+    kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+    continue
+  fi
   python3 -m jobs.cli serve --url "http://127.0.0.1:$PORT" --model-name "$ckpt" --model-key "$m" \
     --hf-model-id "$(python3 -c "from jobs.registry import get_model; print(get_model('$m').hf_model_id)")" \
     --weights random --server "transformers serve" --server-version "$TV" \
     --server-settings "{\"continuous_batching\": true, \"dtype\": \"bfloat16\", \"device\": \"cuda:0\", \"checkpoint\": \"jobs/serving/checkpoint.py (random weights, vocab 49152)\"}" \
     --gpus 0 --concurrency "$CONCURRENCY" --requests "$REQUESTS" --max-tokens "$MAX_TOKENS" --prompts squad50 \
-    --tokenizer "$ckpt" --aiperf "$AIPERF" --wait-ready-s 900 --country USA \
+    --tokenizer "$ckpt" --aiperf "$AIPERF" --wait-ready-s 30 --country USA \
     --workdir "$OUT/work_$m" --out "$OUT/serving_gpu_$m.jsonl" 2>&1 | tee "$OUT/serve_$m.log"
   kill "$server"; wait "$server" 2>/dev/null
 done
