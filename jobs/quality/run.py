@@ -8,8 +8,9 @@ Example::
 
 One row per configuration (``status`` ok | empty | failed | not_run); the per-question answers go to a sidecar file
 ``<out>_answers.jsonl``. Generation is greedy, stops at a newline or EOS (at most ``--max-new-tokens``), and the
-answer is the first line of the output. Energy is the harness's: a counter (RAPL/NVML) when readable, else
-CodeCarbon's CPU estimate over the generation span (``energy_source=estimate``, never a measurement).
+answer is the first line of the output. Energy is the harness's, measured by the same code (``jobs/measure.py``): a
+counter (RAPL/NVML) when readable, else CodeCarbon's CPU estimate over the generation span
+(``energy_source=estimate``, never a measurement).
 """
 
 from __future__ import annotations
