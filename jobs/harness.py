@@ -6,7 +6,6 @@ import contextlib
 import gc
 import hashlib
 import json
-import os
 import resource
 import time
 import traceback
@@ -18,8 +17,9 @@ from typing import Any
 
 from jobs import accounting as acc
 from jobs import provenance as prov
-from jobs.backends import QUANTIZATION, STORED_BYTES, load
-from jobs.energy import CodeCarbonRun, idle_power_w, open_meter
+from jobs.backends import QUANTIZATION, STORED_BYTES
+from jobs.energy import idle_power_w
+from jobs.measure import MeteredSpan, cpu_estimate_w, device_sync, load_timed, resolve_device, timed_s
 from jobs.prompts import load_prompts, tokenize
 from jobs.registry import get_model, parameter_count
 
@@ -55,14 +55,6 @@ class BenchConfig:
 
     def config_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _sync(device: str) -> Callable[[], None]:
-    import torch
-
-    if device == "cuda":
-        return torch.cuda.synchronize
-    return lambda: None
 
 
 def _batches(ids: list[list[int]], batch_size: int, pad_id: int, fixed_len: int | None, device: str):
@@ -177,11 +169,11 @@ def _free(device: str) -> None:
 
 
 def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], None]) -> dict[str, Any]:
-    import torch
 
     spec = get_model(cfg.model)
+    target = resolve_device(cfg.device, cfg.gpu_index)  # a GPU CUDA_VISIBLE_DEVICES does not show fails here
     out: dict[str, Any] = {}
-    sync = _sync(cfg.device)
+    sync = device_sync(cfg.device)
     eos = spec.config.get("eos_token_id", 0)
     eos_ids = [int(e) for e in (eos if isinstance(eos, list) else [eos])]
     pad_id = int(spec.config.get("pad_token_id") or eos_ids[0])
@@ -191,16 +183,11 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
     out.update(tokenizer=tok.tokenizer, n_prompts=len(texts))
 
     on_stage("load")
-    if cfg.device == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-    t0 = time.perf_counter()
-    loaded = load(
-        spec, cfg.backend, cfg.precision, cfg.device,
+    loaded, load_cols = load_timed(
+        spec, cfg.backend, cfg.precision, target,
         weights_path=cfg.weights_path, pad_id=pad_id, eos_ids=eos_ids, cache_dir=Path(cfg.cache_dir),
     )  # fmt: skip
-    sync()
-    out.update(load_s=time.perf_counter() - t0, weights=loaded.weights, quantization=loaded.quantization,
-               compute_dtype=loaded.compute_dtype, backend_notes=loaded.notes)  # fmt: skip
+    out.update(load_cols)
 
     # one shape: no recompiles, one CUDA graph
     fixed = cfg.max_prompt_tokens if cfg.backend in ("pytorch-compile", "pytorch-cudagraph") else None
@@ -214,11 +201,12 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
         gen = seqs[:, inp.shape[1] :].tolist()
         return sum(acc.count_generated(g, set(eos_ids), None) for g in gen), n_in
 
+    def warm_up() -> None:
+        for w in range(cfg.warmup):
+            call(w, cfg.new_tokens)
+
     on_stage("warm-up")
-    t0 = time.perf_counter()
-    for w in range(cfg.warmup):
-        call(w, cfg.new_tokens)
-    out["warmup_s"] = time.perf_counter() - t0
+    out["warmup_s"] = timed_s(warm_up)
 
     on_stage("time to first token")
     ttft: dict[int, float] = {}
@@ -229,24 +217,25 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
     ttft_mean = sum(ttft.values()) / len(ttft)
     out["ttft_s"] = ttft_mean
 
-    meter, meter_note = open_meter(cfg.device, cfg.gpu_index)
-    # CodeCarbon numbers GPUs as NVML does: track the measured GPU only, not every GPU of the host
-    gpu_ids = [prov.nvml_index(cfg.gpu_index)] if cfg.device == "cuda" else None
+    # the counter of the measured GPU (or RAPL), CodeCarbon on the same GPU: jobs/measure.py, shared with quality
+    span = MeteredSpan(target, cfg.country_iso3, codecarbon=cfg.codecarbon)
+    meter = span.meter
     on_stage("idle power")
     p_idle: float | None = None
+    sources = span.source_columns(estimated=cfg.codecarbon)
+    energy_note = sources.pop("energy_note")
+    out.update(sources)
     if meter is not None:
         p_idle = idle_power_w(meter, cfg.idle_s, sync)
-        out.update(energy_source=meter.source, energy_scope=meter.scope, p_idle_source=meter.source)
+        out["p_idle_source"] = meter.source
     elif cfg.codecarbon:
-        with CodeCarbonRun(cfg.country_iso3, gpu_ids, measure_power_secs=cfg.idle_s) as cc_idle:
+        with span.codecarbon_run(measure_power_secs=cfg.idle_s) as cc_idle:
             time.sleep(cfg.idle_s)
-        idle_cols = cc_idle.columns()
-        if idle_cols.get("codecarbon_duration_s"):
-            p_idle = idle_cols["codecarbon_cpu_energy_kwh"] * 3.6e6 / idle_cols["codecarbon_duration_s"]
-        out.update(energy_source="estimate", energy_scope="cpu", p_idle_source="estimate (codecarbon cpu)")
+        p_idle = cpu_estimate_w(cc_idle.columns())
+        out["p_idle_source"] = "estimate (codecarbon cpu)"
     else:
-        out.update(energy_source="none", energy_scope=None, p_idle_source=None)
-    out.update(p_idle_w=p_idle, idle_s=cfg.idle_s, energy_note=meter_note)
+        out["p_idle_source"] = None
+    out.update(p_idle_w=p_idle, idle_s=cfg.idle_s, energy_note=energy_note)
     if cfg.device == "cpu":
         out["cpu_energy_source"] = meter.source if meter is not None else "estimate"
 
@@ -256,21 +245,19 @@ def _measure(cfg: BenchConfig, row: dict[str, Any], on_stage: Callable[[str], No
         n_out, n_in = call(i, cfg.new_tokens)
         return acc.Unit(n_out, n_in, ttft.get(i % len(batches), ttft_mean))
 
-    out["host_load_avg_1m_start"] = os.getloadavg()[0]  # other work on the machine shows up here
     windows: list[acc.Window] = []
-    read = meter.read_j if meter is not None else (lambda: None)
-    with CodeCarbonRun(cfg.country_iso3, gpu_ids) if cfg.codecarbon else _NoCC() as cc:
+    # host load at start and end, CodeCarbon alongside; the counter is read at every window boundary
+    with span:
         for r in range(cfg.repeats):
             on_stage(f"window {r + 1}/{cfg.repeats}")
-            windows.append(acc.run_window(unit, cfg.min_window_s, read))
-    out["host_load_avg_1m_end"] = os.getloadavg()[0]
-    cc_cols = cc.columns()
+            windows.append(acc.run_window(unit, cfg.min_window_s, span.read_j))
+    cc_cols = span.columns
     out.update(cc_cols)
 
-    if meter is None and cc_cols.get("codecarbon_duration_s"):
+    p_est = span.estimate_w
+    if meter is None and p_est is not None:
         # No counter: CodeCarbon's CPU estimate over the measured span, spread over the windows by duration
         # (constant-power assumption). Labelled energy_source=estimate, never presented as a measurement.
-        p_est = cc_cols["codecarbon_cpu_energy_kwh"] * 3.6e6 / cc_cols["codecarbon_duration_s"]
         windows = [acc.Window(w.window_s, p_est * w.window_s, w.tokens_out, w.tokens_in, w.n_calls, w.prefill_s)
                    for w in windows]  # fmt: skip
 
@@ -350,14 +337,3 @@ def roofline_columns(
         if decode_tokens_per_s:
             out["roofline_efficiency_decode"] = decode_tokens_per_s / bound
     return out
-
-
-class _NoCC:
-    def __enter__(self) -> _NoCC:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def columns(self) -> dict[str, Any]:
-        return {"codecarbon_status": "disabled"}

@@ -8,21 +8,22 @@ Example::
 
 One row per configuration (``status`` ok | empty | failed | not_run); the per-question answers go to a sidecar file
 ``<out>_answers.jsonl``. Generation is greedy, stops at a newline or EOS (at most ``--max-new-tokens``), and the
-answer is the first line of the output. Energy is the harness's: a counter (RAPL/NVML) when readable, else
-CodeCarbon's CPU estimate over the generation span (``energy_source=estimate``, never a measurement).
+answer is the first line of the output. Energy is the harness's, measured by the same code (``jobs/measure.py``): a
+counter (RAPL/NVML) when readable, else CodeCarbon's CPU estimate over the generation span
+(``energy_source=estimate``, never a measurement).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -72,6 +73,8 @@ class QualityRun:
     model: str = DEFAULT_MODEL
     weights_path: str | None = None  # None: the registry's shipped weights (``--weights real``)
     device: str = "cpu"
+    # CUDA device (cuda:N, CUDA_VISIBLE_DEVICES honoured, jobs/measure.py); a CPU run's identity leaves it out
+    gpu_index: int = 0
     n_questions: int | None = None  # None: all 50
     max_new_tokens: int = 24
     country_iso3: str = "USA"
@@ -81,9 +84,16 @@ class QualityRun:
     # avoids spin-waiting on preempted threads (measured here: 6x faster than 2 threads at load average 11).
     torch_threads: int | None = None
 
+    def identity(self) -> dict[str, Any]:
+        """The run's fields; ``gpu_index`` only on a GPU run (CPU rows keep the hash they had before it existed)."""
+        d = asdict(self)
+        if self.device != "cuda":
+            d.pop("gpu_index")
+        return d
+
     def config_hash(self, backend: str, precision: str) -> str:
         ident = {
-            **asdict(self),
+            **self.identity(),
             "squad_file": Path(self.squad_file).name,
             "backend": backend,
             "precision": precision,
@@ -229,11 +239,11 @@ def _provenance_row(
         model=run.model, backend=backend, precision=precision, device=run.device, batch_size=1,
         new_tokens=run.max_new_tokens, prompt_set="squad50", n_prompts=run.n_questions,
         max_prompt_tokens=max_prompt, repeats=1, warmup=1, min_window_s=0.0, idle_s=0.0,
-        country_iso3=run.country_iso3, weights_path=ref,
+        country_iso3=run.country_iso3, weights_path=ref, gpu_index=run.gpu_index,
     )  # fmt: skip
     row = base_row(cfg)
     row["config_hash"] = run.config_hash(backend, precision)
-    row["config"] = json.dumps({**asdict(run), "backend": backend, "precision": precision}, sort_keys=True)
+    row["config"] = json.dumps({**run.identity(), "backend": backend, "precision": precision}, sort_keys=True)
     return row
 
 
@@ -365,55 +375,41 @@ def _run_one(
     pad_id: int,
     cache_dir: Path,
 ) -> Generated:
-    from jobs.backends import load
-    from jobs.energy import CodeCarbonRun, open_meter
+    from jobs.measure import MeteredSpan, load_timed, resolve_device, timed_s
 
-    t0 = time.perf_counter()
-    loaded = load(spec, backend, precision, run.device, weights_path=ref, pad_id=pad_id, eos_ids=eos_ids,
-                  cache_dir=cache_dir, intra_op_threads=run.torch_threads)  # fmt: skip
-    row.update(load_s=time.perf_counter() - t0, weights=loaded.weights, quantization=loaded.quantization,
-               compute_dtype=loaded.compute_dtype, backend_notes=loaded.notes)  # fmt: skip
+    target = resolve_device(run.device, run.gpu_index)  # a GPU CUDA_VISIBLE_DEVICES does not show fails here
+    loaded, load_cols = load_timed(spec, backend, precision, target, weights_path=ref, pad_id=pad_id,
+                                   eos_ids=eos_ids, cache_dir=cache_dir, intra_op_threads=run.torch_threads)  # fmt: skip
+    row.update(load_cols)
     if (backend, precision) == REFERENCE:
         row["note"] = (
             "the GGUF's own Q4_1 weights, dequantised to fp32 on load (= the 'GGUF Q4' configuration)"
         )
     # one warm-up answer (first-call allocations, ORT session start) outside the measured span
     static = loaded.generate_kwargs.get("cache_implementation") == "static"
-    t0 = time.perf_counter()
     if static:
         # generate() keeps its static KV cache between calls and reallocates it only for a longer request, and the
         # compiled decoding step is specialised to the cache's shape: warming up with the longest prompt and the
         # full answer length sizes the cache once, so the step compiles once here, not per new prompt length
-        longest = max(prompts, key=len)
-        generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, [longest], run.max_new_tokens,
-                         stop_ids, pad_id)  # fmt: skip
+        warm_prompts, warm_tokens = [max(prompts, key=len)], run.max_new_tokens
     else:
-        generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, prompts[:1], 4, stop_ids, pad_id)
-    row["warmup_s"] = time.perf_counter() - t0
+        warm_prompts, warm_tokens = prompts[:1], 4
+    row["warmup_s"] = timed_s(partial(generate_answers, loaded.model, loaded.generate_kwargs, tokenizer, warm_prompts,
+                                      warm_tokens, stop_ids, pad_id))  # fmt: skip
     graphs_before = _compiled_graphs()
 
-    meter, meter_note = open_meter(run.device)
-    gpu_ids = [0] if run.device == "cuda" else None
-    row["host_load_avg_1m_start"] = os.getloadavg()[0]  # other work on the machine shows up here
-    e0 = meter.read_j() if meter is not None else None
-    with CodeCarbonRun(run.country_iso3, gpu_ids, measure_power_secs=5.0) as cc:
+    # the counter of the measured GPU (or RAPL), CodeCarbon on the same GPU: jobs/measure.py, shared with the harness
+    span = MeteredSpan(target, run.country_iso3, measure_power_secs=5.0)
+    with span:  # host load at start and end, the counter read at both ends, CodeCarbon alongside
         gen = generate_answers(loaded.model, loaded.generate_kwargs, tokenizer, prompts, run.max_new_tokens,
                                stop_ids, pad_id)  # fmt: skip
-    e1 = meter.read_j() if meter is not None else None
-    row["host_load_avg_1m_end"] = os.getloadavg()[0]
+    row.update(span.columns)
     if static:  # graphs compiled inside the measured span (0 = the warm-up's compile served every prompt)
         row["compiled_graphs_during_generation"] = _compiled_graphs() - graphs_before
-    cc_cols = cc.columns()
-    row.update(cc_cols)
-    if meter is not None and e0 is not None and e1 is not None:
-        row.update(energy_j=e1 - e0, energy_source=meter.source, energy_scope=meter.scope)
-    elif cc_cols.get("codecarbon_cpu_energy_kwh") is not None and run.device == "cpu":
-        # No counter: CodeCarbon's CPU estimate over the generation span, labelled as an estimate.
-        row.update(energy_j=cc_cols["codecarbon_cpu_energy_kwh"] * metrics.J_PER_KWH, energy_source="estimate",
-                   energy_scope="cpu")  # fmt: skip
-    else:
-        row.update(energy_j=None, energy_source="none", energy_scope=None)
-    row["energy_note"] = meter_note
+    # No counter: CodeCarbon's CPU estimate over the generation span, labelled as an estimate (CPU runs only).
+    estimated = span.meter is None and span.estimate_j is not None and run.device == "cpu"
+    row["energy_j"] = span.energy_j if span.meter is not None else (span.estimate_j if estimated else None)
+    row.update(span.source_columns(estimated))  # energy_source, energy_scope, energy_note
     del loaded
     return gen
 
