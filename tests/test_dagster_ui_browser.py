@@ -310,6 +310,7 @@ def test_mart_page_shows_row_count_and_described_columns(
     assert columns and all(columns.values()), f"{MART}: undocumented columns in its YAML: {columns}"
     pg.goto(f"{server.base}/assets/{MART}")
     expect(pg.get_by_text("Row count", exact=False).first).to_be_visible()
+    expect(pg.get_by_text("source: gpu_prices", exact=True).first).to_be_visible()  # its tag (lib/tags.py)
     expect(pg.get_by_text(f"{rows:,}", exact=True).first).to_be_visible()
     for name, description in columns.items():
         expect(pg.get_by_text(name, exact=True).first).to_be_attached()
