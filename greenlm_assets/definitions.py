@@ -32,6 +32,7 @@ def offline_view(loaded: dg.Definitions) -> dg.Definitions:
                         group_name=spec.group_name,
                         owners=spec.owners,
                         kinds=spec.kinds,
+                        tags={k: v for k, v in spec.tags.items() if not k.startswith("dagster/kind/")},
                         deps=spec.deps,
                         metadata={**spec.metadata, "live_only": True},
                         description=f"LIVE ONLY, not run offline. {how}\n\n{spec.description or ''}".strip(),

@@ -31,6 +31,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.conftest import repo_root
+from tests.test_asset_metadata import DAGSTER_DBT_OBJECTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -309,12 +310,18 @@ def test_mart_page_shows_row_count_and_described_columns(
     assert columns and all(columns.values()), f"{MART}: undocumented columns in its YAML: {columns}"
     pg.goto(f"{server.base}/assets/{MART}")
     expect(pg.get_by_text("Row count", exact=False).first).to_be_visible()
+    expect(pg.get_by_text("source: gpu_prices", exact=True).first).to_be_visible()  # its tag (lib/tags.py)
     expect(pg.get_by_text(f"{rows:,}", exact=True).first).to_be_visible()
     for name, description in columns.items():
         expect(pg.get_by_text(name, exact=True).first).to_be_attached()
         expect(pg.get_by_text(description.strip().split("\n")[0][:60], exact=False).first).to_be_attached()
-    # dagster-dbt keeps its own Python objects (manifest wrapper, translator, project) in every dbt asset's
-    # definition metadata under dagster_dbt/*; the UI can only show them as "(unserializable)". Nothing else may be.
+    # dagster-dbt keeps three Python objects (manifest wrapper, translator, project) in every dbt asset's definition
+    # metadata; the UI can only show them as "[Class] (unserializable)" (tests/test_asset_metadata.py). Exactly
+    # those may be: any other entry, a new one of GreenLM's or another of dagster-dbt's, fails.
+    # A row's cells: the key, when it was last updated, the value.
     for row in pg.get_by_role("row").filter(has_text="(unserializable)").all():
-        assert row.inner_text().strip().startswith("dagster_dbt/"), row.inner_text()
+        cells = [c.strip() for c in row.inner_text().split("\n") if c.strip()]
+        key, value = cells[0], cells[-1]
+        assert key in DAGSTER_DBT_OBJECTS, row.inner_text()
+        assert value == f"[{DAGSTER_DBT_OBJECTS[key]}] (unserializable)", row.inner_text()
     pg.screenshot(path=server.shots / "mart_asset.png", full_page=True)

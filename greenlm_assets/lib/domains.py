@@ -6,6 +6,7 @@ the asset's group and owner. The Python assets (raw tables, the benchmark run, c
 from their asset key, applied to the whole code location by :func:`with_domains` — so a newcomer finds every
 asset's domain in one of two tables, and a Python asset that no rule places fails the code location's load.
 The layer is the key's first part (``raw/``, ``staging/``, ``marts/``, ``charts/``, ...), never the group.
+The same pass gives every asset its ``source`` and ``energy_scope`` tags (greenlm_assets/lib/tags.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import dagster as dg
 import yaml
 
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
+from greenlm_assets.lib.tags import tags_by_key
 
 GROUPS_FILE = DBT_PROJECT_DIR / "models" / "_groups.yml"
 
@@ -102,8 +104,15 @@ def assign_domain(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def with_domains(assets: Iterable[object]) -> Sequence[object]:
-    """Every asset definition and spec of ``assets`` placed in its domain (other items pass through)."""
+    """Every asset definition and spec of ``assets`` placed in its domain and given its ``source`` and
+    ``energy_scope`` tags (other items pass through)."""
     items = list(assets)
     mappable = [a for a in items if isinstance(a, dg.AssetsDefinition | dg.AssetSpec)]
-    mapped = iter(dg.map_asset_specs(assign_domain, mappable))
+    specs = [s for a in mappable for s in (a.specs if isinstance(a, dg.AssetsDefinition) else [a])]
+    tags = tags_by_key({s.key: [d.asset_key for d in s.deps] for s in specs})
+
+    def place(spec: dg.AssetSpec) -> dg.AssetSpec:
+        return assign_domain(spec).merge_attributes(tags=tags[spec.key])
+
+    mapped = iter(dg.map_asset_specs(place, mappable))
     return [next(mapped) if isinstance(a, dg.AssetsDefinition | dg.AssetSpec) else a for a in items]
