@@ -1,6 +1,6 @@
 """The asset graph as data: keys, groups, deps, kinds, owners, checks, automation, partitions.
 
-``tests/test_asset_graph_snapshot.py`` compares it with ``tests/snapshots/asset_graph.json`` so that a refactoring
+``tests/platform/test_asset_graph_snapshot.py`` compares it with ``tests/snapshots/asset_graph.json`` so that a refactoring
 that moves files cannot silently change what the code location defines. After an intended change, rewrite the
 snapshot and review its diff::
 

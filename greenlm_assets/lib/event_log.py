@@ -8,7 +8,7 @@ thread at a time, so threads never share one), and WAL commits skip the fsync (`
 application crash nothing is lost; after a power loss the last events can be — an acceptable trade for a local
 development instance's log of runs, never for the data (the DuckDB file does not go through here).
 
-It subclasses a private Dagster class and overrides ``_connect`` and ``has_table``: tests/test_event_log.py pins
+It subclasses a private Dagster class and overrides ``_connect`` and ``has_table``: tests/platform/test_event_log.py pins
 that API (and counts engines created while events are written), so a Dagster upgrade that changes it fails there.
 Kept because the gain survives against Dagster's public configuration (numbers in ``.dagster_home/dagster.yaml``).
 

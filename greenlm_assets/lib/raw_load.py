@@ -415,7 +415,7 @@ def stage_csv(
     con.execute("SET enable_progress_bar = false")
     renames = ", ".join(f"{quote_ident(old)} AS {quote_ident(new)}" for old, new in (rename or {}).items())
     # row_number() OVER () runs as a streaming window over the scan, which keeps the file's record order
-    # (tests/test_raw_load_native.py checks the numbers against the file).
+    # (tests/platform/test_raw_load_native.py checks the numbers against the file).
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {quote_ident(staged)} AS "

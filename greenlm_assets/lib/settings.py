@@ -1,6 +1,6 @@
 """Every environment variable the code location reads, in one place: name, default and meaning.
 
-Nothing else under ``greenlm_assets/`` touches ``os.environ`` (``tests/test_settings.py`` checks it). Each value is
+Nothing else under ``greenlm_assets/`` touches ``os.environ`` (``tests/platform/test_settings.py`` checks it). Each value is
 read when its function is called, never at import, so tests and scripts can change a variable between runs. Where
 Dagster itself reads a value (the DuckDB file of the ``duckdb`` resource) it is passed as ``dg.EnvVar`` when set,
 so the UI shows which variable configured the resource.

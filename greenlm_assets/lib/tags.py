@@ -3,7 +3,7 @@ counts), so the Dagster UI and ``dagster asset materialize --select`` can filter
 "Filtering by tag": ``tag:energy_scope=gpu``, ``tag:source=ml_energy+``).
 
 Both vocabularies and both tables are here, applied to every asset of the code location (dbt and Python) by
-:func:`greenlm_assets.lib.domains.with_domains`; tests/test_tags.py checks them against the asset graph and against
+:func:`greenlm_assets.lib.domains.with_domains`; tests/platform/test_tags.py checks them against the asset graph and against
 the materialized DuckDB file.
 
 * ``source``: a root asset (a ``raw/`` table, a ``reference/`` seed, the benchmark run) is named in
@@ -12,7 +12,7 @@ the materialized DuckDB file.
 * ``energy_scope``: every asset that carries energy or power figures (J, Wh, kWh, MWh, W; per row, per column, or
   per row of a ``unit`` column) is named in :data:`ENERGY_SCOPES` with the scope of the figures it holds
   (MEASUREMENT.md, "Scopes"). Tables with an ``energy_scope`` column get the value their rows hold in the shipped
-  data, or ``mixed`` where the rows hold several; tests/test_tags.py fails when the data and the tag disagree.
+  data, or ``mixed`` where the rows hold several; tests/platform/test_tags.py fails when the data and the tag disagree.
 """
 
 from __future__ import annotations

@@ -221,7 +221,7 @@ def level_row(
     source = "server usage (usage.completion_tokens)"
     if missing_usage == len(recs):
         # The server sends no usage in its stream (llama-cpp-python): one streamed chunk is one token there, so the
-        # chunks are the count - labelled as such; tests/test_serving_llama_cpp.py checks it against the server log.
+        # chunks are the count - labelled as such; tests/harness/test_serving_llama_cpp.py checks it against the server log.
         recs = [replace(r, output_tokens=len(r.chunk_times_s)) for r in recs]
         source = "streamed chunks (the server reported no usage; one token per chunk)"
     elif missing_usage:

@@ -1,7 +1,7 @@
 """Bad inputs on every snapshot ingest path: each ends in an error naming file and field, or in rows set aside
 with a reason, and the previous good table is unchanged (byte-for-byte when the load fails).
 
-Cases are distinct from tests/test_bad_input.py, test_catalog.py and test_gpu_market_assets.py. Each starts
+Cases are distinct from tests/platform/test_bad_input.py, test_catalog.py and test_gpu_market_assets.py. Each starts
 from a baseline DB holding the good table (loaded once per table from the shipped snapshots), corrupts a sandboxed
 copy of the snapshot folder, and materializes the real asset again.
 """

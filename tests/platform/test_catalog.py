@@ -20,7 +20,7 @@ from greenlm_assets.lib.catalog import llm_perf, ml_energy
 from greenlm_assets.lib.catalog.leaderboard import SNAPSHOT_FILES, SnapshotLeaderboardClient
 from greenlm_assets.lib.raw_load import RawLoadError
 
-SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "data" / "snapshots"
 CATALOG_COUNTS = {
     "open_llm_leaderboard_v1": 7169,
     "open_llm_leaderboard_v2": 4576,

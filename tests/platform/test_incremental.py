@@ -12,7 +12,7 @@ import pytest
 from greenlm_assets.defs.resources import build_resources
 from tests.conftest import load_defs, materialize_all
 
-SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "data" / "snapshots"
 FOOTPRINT = "training_footprint/training_footprint.csv"
 KEY = "raw/training_footprint"
 

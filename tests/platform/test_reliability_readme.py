@@ -13,7 +13,7 @@ from tests.faults import render_readme
 
 
 def test_committed_readme_table_matches_the_summary() -> None:
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     assert repo / "docs" / "reliability.md" == render_readme.DOC
     assert render_readme.START not in (repo / "README.md").read_text()  # one generated table, in the docs
     assert render_readme.main(["--check"]) == 0

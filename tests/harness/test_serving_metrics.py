@@ -1,6 +1,6 @@
 """The serving sweep's accounting (jobs/serving/metrics.py): latencies, steady-state window, tokens and energy in it.
 
-Hand-made request timelines with known answers; no server here (tests/test_serving_llama_cpp.py runs the real one).
+Hand-made request timelines with known answers; no server here (tests/harness/test_serving_llama_cpp.py runs the real one).
 """
 
 from __future__ import annotations

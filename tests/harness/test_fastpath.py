@@ -139,7 +139,7 @@ class _ReplayOnCpu:
     """A CUDA graph's role on CPU: ``replay()`` runs the ``k`` decoding steps that a graph of ``k`` steps captured
     (the real step, ``_decode_one``), and counts the replays. ``decode()``'s split of a request into k-step replays
     plus 1-step replays - the bookkeeping the GPU figures rest on - is what is under test; the capture itself runs in
-    tests/test_gpu.py on the GPU machine."""
+    tests/harness/test_gpu.py on the GPU machine."""
 
     def __init__(self, decoder: StaticGreedyDecoder, k: int) -> None:
         self.decoder, self.k, self.replays = decoder, k, 0

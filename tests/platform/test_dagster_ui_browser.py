@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.conftest import repo_root
-from tests.test_asset_metadata import DAGSTER_DBT_OBJECTS
+from tests.platform.test_asset_metadata import DAGSTER_DBT_OBJECTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -316,7 +316,7 @@ def test_mart_page_shows_row_count_and_described_columns(
         expect(pg.get_by_text(name, exact=True).first).to_be_attached()
         expect(pg.get_by_text(description.strip().split("\n")[0][:60], exact=False).first).to_be_attached()
     # dagster-dbt keeps three Python objects (manifest wrapper, translator, project) in every dbt asset's definition
-    # metadata; the UI can only show them as "[Class] (unserializable)" (tests/test_asset_metadata.py). Exactly
+    # metadata; the UI can only show them as "[Class] (unserializable)" (tests/platform/test_asset_metadata.py). Exactly
     # those may be: any other entry, a new one of GreenLM's or another of dagster-dbt's, fails.
     # A row's cells: the key, when it was last updated, the value.
     for row in pg.get_by_role("row").filter(has_text="(unserializable)").all():

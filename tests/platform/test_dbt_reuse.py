@@ -1,7 +1,7 @@
 """The versions dbt's reuse rests on: raw data versions hash whole rows; code versions follow the project's files.
 
 Whole-pipeline behaviour (unchanged re-run reuses everything, a swapped or edited value rebuilds what reads it) is
-in tests/test_stale_marts.py and tests/test_incremental.py.
+in tests/platform/test_stale_marts.py and tests/platform/test_incremental.py.
 """
 
 from __future__ import annotations

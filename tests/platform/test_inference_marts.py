@@ -278,7 +278,7 @@ def test_dbt_unit_tests_of_the_inference_models_pass(platform: dict) -> None:
 
 
 def test_curated_inference_queries(con: duckdb.DuckDBPyConnection) -> None:
-    queries = Path(__file__).resolve().parents[1] / "sql" / "queries"
+    queries = Path(__file__).resolve().parents[2] / "sql" / "queries"
     co2 = con.execute((queries / "co2_per_1k_tokens_fra_vs_usa.sql").read_text()).df()
     assert set(co2.energy_scope) >= {"gpu", "machine"} and set(co2.size_class) == {"SLM", "LLM"}
     assert (co2.median_g_co2e_per_1k_tokens_fra < co2.median_g_co2e_per_1k_tokens_usa).all()

@@ -17,7 +17,7 @@ from greenlm_assets.lib.raw_load import (
     stage_csv,
 )
 
-SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "data" / "snapshots"
 V2 = SNAPSHOTS / SNAPSHOT_FILES["v2"]
 TABLE = "open_llm_leaderboard_v2"
 ROWS = 60_000  # ~36 MB: several CSV buffers, so DuckDB scans it in parallel

@@ -17,7 +17,7 @@ from jobs.quality.squad import (
 )
 
 SQUAD = (
-    Path(__file__).resolve().parents[1] / "data" / "snapshots" / "prompts" / "squad_v1_1_dev_first50.jsonl"
+    Path(__file__).resolve().parents[2] / "data" / "snapshots" / "prompts" / "squad_v1_1_dev_first50.jsonl"
 )
 
 

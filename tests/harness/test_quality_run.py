@@ -20,7 +20,7 @@ from jobs.quality.squad import SquadFormatError, load_squad, score
 from jobs.quality.weights import WeightsNotFound, load_causal_lm, load_tokenizer, packaged_gguf
 from jobs.rows import read_rows
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "data" / "measurements" / "quality"
 
 

@@ -1,6 +1,6 @@
 """Inference, GPU-market and GreenLM-run charts: drawn from the real marts of the platform fixture and inspected.
 
-``tests/test_publish.py`` already checks that every registered chart materializes a real PNG/SVG with metadata;
+``tests/platform/test_publish.py`` already checks that every registered chart materializes a real PNG/SVG with metadata;
 these tests check what the figures say: one energy scope per panel, numbers that match the marts, the 7B line,
 error bars where repeats exist, and that each chart draws in under two seconds.
 """

@@ -2,7 +2,7 @@
 numbering, the metered span over a RAPL tree, and both callers failing alike on a GPU that is not visible.
 
 NVML: ``pynvml`` is replaced by a stand-in that lists recorded device UUIDs (this suite runs without a GPU); the
-RAPL counters are files in a temporary ``powercap`` tree, as in ``tests/test_meters.py``.
+RAPL counters are files in a temporary ``powercap`` tree, as in ``tests/harness/test_meters.py``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from tests.fixtures.recorded_http import FIXTURES, Fault, RecordedServer
 
 FIXTURE = FIXTURES / "catalog" / "contents_sample.parquet"
 SNAPSHOT_V2 = (
-    Path(__file__).parents[1]
+    Path(__file__).parents[2]
     / "data"
     / "snapshots"
     / "open_llm_leaderboard"

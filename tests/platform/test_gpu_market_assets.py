@@ -26,7 +26,7 @@ from greenlm_assets.lib.gpu_market.clients import GpuMarketResource, SnapshotCli
 from tests.fixtures.recorded_http import GPU as FIXTURES
 from tests.fixtures.recorded_http import Fault, RecordedServer
 
-SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "data" / "snapshots"
 SNAPSHOT_ASSETS = [gpu_specs, gpu_price_observations, gpu_purchase_prices, gpu_name_map]
 
 

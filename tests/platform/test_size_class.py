@@ -13,7 +13,7 @@ import pytest
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
 
 SEEDS = DBT_PROJECT_DIR / "seeds" / "reference"
-QUERIES_DIR = Path(__file__).resolve().parents[1] / "sql" / "queries"
+QUERIES_DIR = Path(__file__).resolve().parents[2] / "sql" / "queries"
 
 
 def seed(name: str) -> dict[str, dict[str, str]]:

@@ -12,7 +12,7 @@ import pytest
 
 from greenlm_assets.lib.event_log import PooledSqliteEventLogStorage
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from greenlm_assets.lib import sources
 from greenlm_assets.lib.raw_load import RawLoadError, quote_ident, validate
 from tests.conftest import load_defs, materialize_all
 
-SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "data" / "snapshots"
 FOOTPRINT = "training_footprint/training_footprint.csv"
 LEADERBOARD = sources.LEADERBOARD_V2_FILE
 
