@@ -169,7 +169,20 @@ def campaign_launch(
 
     from greenlm_assets.defs.ingest.campaign_runs import cell_rows, register
 
+    from greenlm_assets.lib import settings
+
     camp = _campaign(campaign)
+    address = settings.ray_address()
+    if address:  # a head that does not answer: say so now, before any run is launched
+        try:
+            from ray.job_submission import JobSubmissionClient
+
+            JobSubmissionClient(address=address)
+        except Exception as exc:
+            console.print(
+                f"[red]Ray head unreachable at {address}: {str(exc).splitlines()[0][:200]}; nothing launched"
+            )
+            raise typer.Exit(code=2) from exc
     with dg.DagsterInstance.get() as instance:
         register(instance, camp)
     todo = [(c.key, len(cell_rows(c.key))) for c in camp.cells if remeasure or not cell_rows(c.key)]

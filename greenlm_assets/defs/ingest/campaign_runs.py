@@ -91,7 +91,8 @@ def _rows_from(invocation: dg.PipesClientCompletedInvocation) -> list[dict[str, 
 def _ray_submission_id(key: str, launch_rows: int | None) -> str:
     """A launch's job id is fixed by the cell and its row count at launch: Ray refuses a second job of that id,
     so two launches (even from two machines) cannot both measure the cell. A plain re-measure gets a fresh id."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    where = str(settings.campaign_runs_dir())  # the cell's rows file: another platform's cell is another cell
+    digest = hashlib.sha256(f"{where}\0{key}".encode()).hexdigest()[:16]
     suffix = f"r{launch_rows}" if launch_rows is not None else uuid.uuid4().hex[:8]
     return f"greenlm-{digest}-{suffix}"
 
@@ -150,8 +151,26 @@ def _measure_on_ray(
             f"{info.get('message') or str(exc).splitlines()[0]}; no row written"
         ) from exc
     info = _job_info(jobs, submission_id)
-    return _rows_from(invocation), {"ray_job_id": submission_id, "ray_node_id": info.get("node"),
+    rows = _rows_from(invocation) or _rows_from_logs(jobs.get_job_logs(submission_id))
+    return rows, {"ray_job_id": submission_id, "ray_node_id": info.get("node"),
                                     "ray_address": address}  # fmt: skip
+
+
+def _rows_from_logs(logs: str) -> list[dict[str, Any]]:
+    """The rows of the Pipes custom messages in a finished job's whole log: dagster-ray tails a live job's log, and
+    a job on another node can end before its last lines reach the tail."""
+    rows: list[dict[str, Any]] = []
+    for line in logs.splitlines():
+        if not line.startswith("{") or "report_custom_message" not in line:
+            continue
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        payload = (message.get("params") or {}).get("payload")
+        if message.get("method") == "report_custom_message" and isinstance(payload, dict):
+            rows.extend(payload.get("rows") or [])
+    return rows
 
 
 def _job_info(jobs: Any, submission_id: str) -> dict[str, Any]:
