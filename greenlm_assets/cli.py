@@ -168,7 +168,6 @@ def campaign_launch(
     import dagster as dg
 
     from greenlm_assets.defs.ingest.campaign_runs import cell_rows, register
-
     from greenlm_assets.lib import settings
 
     camp = _campaign(campaign)

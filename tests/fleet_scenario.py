@@ -16,6 +16,7 @@ both nodes. Scenarios, in order (each with a fresh DuckDB file, Dagster instance
    measure: those cells fail with the reason, the head's cell finishes, no partial or duplicate row.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -168,9 +169,10 @@ def main(out: Path) -> None:
         # the cluster: a head with 1 CPU and its dashboard (the job server) on 127.0.0.1, a worker with 2 CPUs
         sh([RAY, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(gcs), "--num-cpus", "1",
             "--include-dashboard", "true", "--dashboard-host", "127.0.0.1", "--dashboard-port", str(dash),
-            "--temp-dir", str(ray_tmp), "--disable-usage-stats"], base)  # fmt: skip
+            "--dashboard-agent-listen-port", str(free_port()), "--temp-dir", str(ray_tmp), "--disable-usage-stats"], base)  # fmt: skip
         sh([RAY, "start", "--address", f"127.0.0.1:{gcs}", "--node-ip-address", "127.0.0.1", "--num-cpus", "2",
-            "--node-manager-port", str(worker_port), "--disable-usage-stats"], base)  # fmt: skip
+            "--node-manager-port", str(worker_port), "--dashboard-agent-listen-port", str(free_port()),
+            "--disable-usage-stats"], base)  # two nodes on one machine: each agent its own port (job logs)  # fmt: skip
         wait_for(lambda: len(alive_nodes(dashboard)) == 2, "two alive Ray nodes")
         from ray.util.state import list_nodes
 
@@ -219,10 +221,8 @@ def main(out: Path) -> None:
         victims = harnesses_on(worker_id, dashboard)
         killed_cmd = [" ".join(_cmdline(p)) for p in victims]
         for p in [*victims, *raylet.children(recursive=True), raylet]:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 p.send_signal(signal.SIGKILL)
-            except psutil.NoSuchProcess:
-                pass
         text, _ = proc.communicate(timeout=500)
         kill_jobs = [j for j in ray_jobs(dashboard) if j["id"] not in seen_jobs]
         verdict["kill"] = {
@@ -239,6 +239,7 @@ def main(out: Path) -> None:
     finally:
         subprocess.run([RAY, "stop", "--force"], env=base, capture_output=True, cwd=REPO)
         shutil.rmtree(ray_tmp, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
         out.write_text(json.dumps(verdict, indent=1, default=str))
 
 
