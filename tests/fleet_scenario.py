@@ -196,6 +196,9 @@ def main(out: Path) -> None:
 
         # 3. two launches at once: each cell measured once (one Ray job and one row per cell)
         env = fresh_env(base, root, "concurrent", dashboard)
+        # the instance exists before the launches (as on any platform): two processes creating a fresh SQLite
+        # instance at once race on its schema, which is Dagster's business, not the campaign's
+        sh([PY, "-m", "greenlm_assets.cli", "campaign", "register", CAMPAIGN], env)
         a, b = launch(env), launch(env)
         text_a, _ = a.communicate(timeout=500)
         text_b, _ = b.communicate(timeout=500)

@@ -40,7 +40,6 @@ from greenlm_assets.lib import campaigns, settings
 from greenlm_assets.lib.paths import REPO_ROOT
 
 campaign_cells = dg.DynamicPartitionsDefinition(name=campaigns.PARTITIONS_NAME)
-CAMPAIGN_POOL = "greenlm_campaign"  # not a DuckDB writer: Ray (or the local lock) owns the devices
 
 
 class CampaignRunConfig(dg.Config):
@@ -206,8 +205,9 @@ def _measure_locally(
     key=["measurements", "campaign_runs"],
     partitions_def=campaign_cells,
     kinds={"python", "ray"},
-    pool=CAMPAIGN_POOL,
-    metadata={"greenlm/duckdb": "none"},  # appends JSONL; raw/benchmark_runs is the DuckDB writer
+    # no pool: not a DuckDB writer (it appends JSONL; raw/benchmark_runs writes DuckDB), and its cells run at once,
+    # Ray (or, locally, one lock per machine) giving each its own device
+    metadata={"greenlm/duckdb": "none"},
     description="One measured configuration of a campaign (jobs/campaigns/*.yaml) per partition, on Ray "
     "(GREENLM_RAY_ADDRESS) or locally; each materialization appends its row for raw.benchmark_runs.",
 )
