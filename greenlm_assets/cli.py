@@ -195,9 +195,13 @@ def campaign_launch(
              "--select", f'key:"{CAMPAIGN_ASSET}"', "--partition", key, "--config-json", json.dumps(config)],
             capture_output=True, text=True,
         )  # fmt: skip
-        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
-        named = [ln for ln in lines if f"cell {key}" in ln or "Ray head unreachable" in ln]
-        return key, proc.returncode, (named or lines or [""])[-1][:400]
+        if proc.returncode == 0:
+            return key, 0, ""
+        flat = " ".join(proc.stderr.split())  # the console wraps long messages
+        start = max(flat.rfind(f"cell {key}:"), flat.rfind("Ray head unreachable"))
+        reason = flat[start : start + 600] if start >= 0 else flat[-300:]
+        end = reason.find("written")
+        return key, proc.returncode, reason[: end + len("written")] if end > 0 else reason
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         results = list(pool.map(one, todo))

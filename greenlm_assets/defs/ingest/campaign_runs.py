@@ -147,7 +147,7 @@ def _measure_on_ray(
             ) from exc
         raise CampaignMeasurementError(
             f"cell {cell.key}: Ray job {submission_id} failed on node {info.get('node') or '?'}: "
-            f"{info.get('message') or str(exc).splitlines()[0]}; no row written"
+            f"{(info.get('message') or str(exc)).splitlines()[0]}; no row written"
         ) from exc
     info = _job_info(jobs, submission_id)
     rows = _rows_from(invocation) or _rows_from_logs(jobs.get_job_logs(submission_id))
