@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13; do \
 	&& { command -v $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
-# Exact versions of every dependency (ml + dev extras), one lock per Python version; `make lock` recompiles them.
+# Exact versions of every dependency (ml + dev + fleet extras), one lock per Python version; `make lock` recompiles them.
 LOCK    = requirements-py$(shell $(PYTHON) -c 'import sys; print("%d%d" % sys.version_info[:2])').lock
 PIP_VERSION := 26.3
 PIP_TOOLS_VERSION := 7.6.2
@@ -51,7 +51,7 @@ prepare: install
 	$(BIN)/dagster-dbt project prepare-and-package --file greenlm_assets/lib/dbt_project.py
 
 run: prepare
-	$(BIN)/dagster asset materialize -m greenlm_assets.definitions --select 'not key:"raw/gpu_price_scrape"'
+	$(BIN)/dagster asset materialize -m greenlm_assets.definitions --select 'not key:"raw/gpu_price_scrape" and not key:"measurements/campaign_runs"'
 	$(BIN)/greenlm summary
 
 # The fault suite's summary goes to the (ignored) pytest cache here, so a test run leaves the tree clean;
@@ -78,7 +78,7 @@ lint: install
 lock:
 	$(PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/pip install -q pip-tools==$(PIP_TOOLS_VERSION)
-	$(VENV)-lock/bin/pip-compile -q --extra ml --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+	$(VENV)-lock/bin/pip-compile -q --extra ml --extra dev --extra fleet --strip-extras --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links --annotation-style line -o $(LOCK) pyproject.toml
 	rm -rf $(VENV)-lock
 

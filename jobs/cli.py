@@ -317,6 +317,8 @@ def _report_pipes(out: Path, rows: list[dict[str, Any]], skipped: int) -> None:
                 **({"tokens_per_s": ok[0]["tokens_per_s"]} if ok else {}),
             }
         )
+        # the rows themselves, for a launcher whose harness ran on another machine (a Ray node): its --out is there
+        pipes.report_custom_message({"rows": rows})
 
 
 def _fail(msg: str) -> NoReturn:

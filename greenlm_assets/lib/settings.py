@@ -22,6 +22,11 @@ GREENLM_DBT_TARGET_PATH    ``target``                             dbt's target f
 GREENLM_LIVE               unset (offline)                        ``1``: live leaderboard and GPU price clients,
                                                                   live-only assets materializable.
 GREENLM_HF_BASE_URL        ``https://huggingface.co``             Hugging Face base URL of the live leaderboard.
+GREENLM_RAY_ADDRESS        unset (local subprocess)               Ray dashboard/job server URL (``http://head:8265``)
+                                                                  that measurement campaigns run on (dagster-ray).
+GREENLM_CAMPAIGNS_DIR      ``jobs/campaigns``                     Campaign definition files (``*.yaml``).
+GREENLM_CAMPAIGN_RUNS_DIR  ``<DuckDB dir>/campaign_runs``         Where campaign steps append each cell's rows
+                                                                  (one JSONL per cell; raw.benchmark_runs loads them).
 ========================== ====================================== ==============================================
 
 Relative paths given in a variable are taken from the working directory; the defaults are under the repository.
@@ -86,6 +91,15 @@ DBT_TARGET_PATH = Setting(
 )
 LIVE = Setting("GREENLM_LIVE", None, "1: live sources (leaderboard, GPU prices) and live-only assets")
 HF_BASE_URL = Setting("GREENLM_HF_BASE_URL", "https://huggingface.co", "base URL of the live leaderboard")
+RAY_ADDRESS = Setting(
+    "GREENLM_RAY_ADDRESS", None, "Ray job server URL that campaigns run on (unset: local subprocess)"
+)
+CAMPAIGNS_DIR = Setting("GREENLM_CAMPAIGNS_DIR", "jobs/campaigns", "campaign definition files (*.yaml)")
+CAMPAIGN_RUNS_DIR = Setting(
+    "GREENLM_CAMPAIGN_RUNS_DIR",
+    None,  # beside the DuckDB file: see campaign_runs_dir()
+    "where campaign steps append each cell's rows (default <DuckDB dir>/campaign_runs)",
+)
 
 SETTINGS: tuple[Setting, ...] = (
     DUCKDB_PATH,
@@ -99,6 +113,9 @@ SETTINGS: tuple[Setting, ...] = (
     DBT_TARGET_PATH,
     LIVE,
     HF_BASE_URL,
+    RAY_ADDRESS,
+    CAMPAIGNS_DIR,
+    CAMPAIGN_RUNS_DIR,
 )
 
 
@@ -111,6 +128,22 @@ def bench_fresh_file() -> Path:
     if BENCH_FRESH_FILE.is_set():
         return BENCH_FRESH_FILE.path()
     return (duckdb_path().parent / "benchmark_runs_fresh" / "latest.jsonl").resolve()
+
+
+def ray_address() -> str | None:
+    """The Ray job server campaigns run on, or None (run each cell in a local subprocess)."""
+    return (RAY_ADDRESS.value() or "").strip() or None
+
+
+def campaigns_dir() -> Path:
+    return CAMPAIGNS_DIR.path()
+
+
+def campaign_runs_dir() -> Path:
+    """Where campaign steps append their rows; beside the DuckDB file unless set."""
+    if CAMPAIGN_RUNS_DIR.is_set():
+        return CAMPAIGN_RUNS_DIR.path()
+    return (duckdb_path().parent / "campaign_runs").resolve()
 
 
 def live() -> bool:

@@ -45,6 +45,8 @@ def test_definitions_load_with_every_layer() -> None:
             continue
         assert isinstance(assets_def, dg.AssetsDefinition)
         for spec in assets_def.specs:
+            if spec.metadata.get("greenlm/duckdb") == "none":  # campaign cells append JSONL; Ray owns devices
+                continue
             assert assets_def.op.pool == DUCKDB_POOL, spec.key
 
 

@@ -216,9 +216,9 @@ def _rel(path: Path) -> str:
     key=["raw", TABLE],
     kinds={"duckdb", "python"},
     pool=DUCKDB_POOL,
-    deps=[greenlm_bench_run],
-    description="GreenLM's own measured benchmark runs: committed data/measurements/*.jsonl plus the latest "
-    "fresh Pipes run, one row per measured configuration (docs/MEASUREMENT.md).",
+    deps=[greenlm_bench_run, dg.AssetKey(["measurements", "campaign_runs"])],
+    description="GreenLM's own measured benchmark runs: committed data/measurements/*.jsonl, the latest "
+    "fresh Pipes run and every campaign cell's rows, one row per measured configuration (docs/MEASUREMENT.md).",
     check_specs=[
         dg.AssetCheckSpec("run_id_unique", asset=dg.AssetKey(["raw", TABLE])),
         dg.AssetCheckSpec("ok_rows_are_complete", asset=dg.AssetKey(["raw", TABLE])),
@@ -230,7 +230,9 @@ def benchmark_runs(
 ) -> dg.MaterializeResult:
     committed = sorted(measurements_dir().glob("*.jsonl"))
     fresh = fresh_runs_file()
-    files = committed + ([fresh] if fresh.exists() else [])
+    # campaign cells (measurements/campaign_runs): one append-only JSONL per measured configuration
+    cells = sorted(settings.campaign_runs_dir().glob("*.jsonl"))
+    files = committed + ([fresh] if fresh.exists() else []) + cells
     if not files:
         raise RawLoadError(f"{measurements_dir()}: no *.jsonl measurement files")
     ref = "; ".join(_rel(f) for f in files) + " (see data/measurements/README.md)"

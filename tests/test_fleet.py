@@ -1,0 +1,98 @@
+"""Campaigns on a real 2-node Ray cluster (tests/fleet_scenario.py), and the campaign files themselves.
+
+The scenario runs once per session in a network namespace of its own (loopback only: Ray then uses 127.0.0.1 and
+nothing leaves the machine); each test below asserts one part of its verdict. It needs root (for ``unshare -n``)
+and ``ip``; CI has both (``.ci/run``).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from greenlm_assets.lib import campaigns
+from tests.conftest import repo_root
+
+CELLS = {c.key for c in campaigns.load(repo_root() / "jobs" / "campaigns" / "cpu_tiny.yaml").cells}
+
+
+@pytest.fixture(scope="module")
+def verdict(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        pytest.skip("the Ray fleet scenario needs root, unshare and ip (a network namespace of its own)")
+    out = tmp_path_factory.mktemp("fleet") / "verdict.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo_root()), os.environ.get("PYTHONPATH", "")])}
+    cmd = f"ip link set lo up && exec {sys.executable} -m tests.fleet_scenario {out}"
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=repo_root(), env=env, capture_output=True,
+                          text=True, timeout=1700)  # fmt: skip
+    assert out.exists(), proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert "error" not in result, result
+    return result
+
+
+def test_campaign_files_expand_to_distinct_cells() -> None:
+    every = campaigns.load_all()
+    assert {"cpu_tiny", "h200_grid"} <= set(every)
+    assert len(CELLS) == 3
+    grid = every["h200_grid"]
+    assert len(grid.cells) == 56 and len(grid.imported_files()) == 3
+    gpu = grid.cells[0].ray_resources()
+    assert gpu["entrypoint_num_gpus"] == 1.0 and gpu["entrypoint_resources"] == {
+        "accelerator_type:H200": 0.001
+    }
+    assert every["cpu_tiny"].cells[0].ray_resources() == {"entrypoint_num_cpus": 1.0}
+
+
+def test_campaign_refuses_a_bad_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ngrid: {model: [smollm-135m]}\n")
+    with pytest.raises(campaigns.CampaignError, match="grid"):
+        campaigns.load(bad)
+    bad.write_text("name: bad\nprotocol: {repeat: 3}\n")
+    with pytest.raises(campaigns.CampaignError, match="repeat"):
+        campaigns.load(bad)
+
+
+@pytest.mark.timeout(1800)
+def test_unreachable_head_is_a_clear_error_and_writes_nothing(verdict: dict) -> None:
+    v = verdict["unreachable"]
+    assert v["launch_rc"] == 2 and v["launch_says_unreachable"]
+    assert v["direct_rc"] != 0 and v["direct_says_unreachable"]
+    assert v["cell_rows"] == {} and not v["duckdb_exists"]
+
+
+@pytest.mark.timeout(1800)
+def test_campaign_lands_in_duckdb_once_per_cell_on_both_nodes(verdict: dict) -> None:
+    v = verdict["campaign"]
+    assert v["rc"] == 0, v["output"]
+    assert v["cell_rows"] == dict.fromkeys(CELLS, 1)
+    rows = v["duckdb"]  # campaign_cell, ray_node_id, cpu_cores_allotted, status, count
+    assert {r[0] for r in rows} == CELLS and all(r[4] == 1 and r[3] == "ok" and r[2] == 1 for r in rows)
+    assert len({r[1] for r in rows}) == 2  # 1 CPU on the head, 2 on the worker: the three cells ran on both
+
+
+@pytest.mark.timeout(1800)
+def test_two_launches_at_once_measure_each_cell_once(verdict: dict) -> None:
+    v = verdict["concurrent"]
+    assert v["cell_rows"] == dict.fromkeys(CELLS, 1), v["output"]
+    assert v["ray_jobs_per_cell"] == dict.fromkeys(CELLS, 1)
+
+
+@pytest.mark.timeout(1800)
+def test_killed_worker_fails_its_cells_and_writes_no_partial_row(verdict: dict) -> None:
+    v = verdict["kill"]
+    assert v["killed_harnesses"] >= 1
+    assert v["rc"] == 1, v["output"]
+    on_worker = {j["cell"] for j in v["jobs"] if j["node"] == v["worker"]}
+    finished = {j["cell"] for j in v["jobs"] if "SUCCEEDED" in j["status"]}
+    assert on_worker and not (on_worker & finished)
+    text = " ".join(v["output"].split())  # the console wraps long lines
+    assert "failed" in text and "Job supervisor actor died" in text and "no row written" in text
+    # the cells that ran elsewhere finished; each has one row, the killed ones none
+    assert v["cell_rows"] == dict.fromkeys(finished, 1)
+    assert {r[0] for r in v["duckdb"]} == finished and all(r[4] == 1 for r in v["duckdb"])
