@@ -22,8 +22,9 @@ into a DuckDB temp table first. The Dagster asset factory over it is :mod:`green
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from greenlm_assets.lib.paths import DDL_DIR
+from greenlm_assets.lib.paths import DDL_DIR, REPO_ROOT
 
 PROVENANCE_COLUMNS = ("_source", "_source_ref", "_ingested_at")
 ROW_COLUMN = "_row"  # 1-based line/record number in the source file, for error messages
@@ -774,3 +775,52 @@ def load_staged_with_quarantine(
         for tmp in (judged, f"{judged}_q"):
             con.execute(f'DROP TABLE IF EXISTS temp."{tmp}"')
     return LoadSummary(table, n, count, {str(k): int(v) for k, v in reasons.items()})
+
+
+def read_jsonl_rows(
+    files: Sequence[Path],
+    table: str,
+    required: Sequence[str],
+    *,
+    cell: Callable[[object], object] = lambda value: value,
+    check: Callable[[dict], str | None] | None = None,
+) -> pd.DataFrame:
+    """Every row of every JSONL file, reindexed to ``table``'s contract (+ ``source_file`` and the row column).
+
+    A bad line raises naming file, line and field: an empty file, a line that is not a JSON object, a ``required``
+    field missing or empty, or ``check(record)`` returning a reason. ``cell`` converts each value (e.g. lists to JSON
+    text). The JSONL sources (GreenLM's benchmark and serving runs) share this reader.
+    """
+    names = [
+        c.name for c in contract_columns(table) if not c.name.startswith("_") and c.name != "source_file"
+    ]
+    records: list[dict] = []
+    for path in files:
+        text = path.read_text()
+        if not text.strip():
+            raise RawLoadError(f"{path}: file is empty")
+        try:
+            source_file = str(path.resolve().relative_to(REPO_ROOT))
+        except ValueError:
+            source_file = str(path)
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RawLoadError(f"{path}: line {n}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(rec, dict):
+                raise RawLoadError(f"{path}: line {n}: expected a JSON object")
+            missing = [k for k in required if rec.get(k) in (None, "")]
+            if missing:
+                raise RawLoadError(f"{path}: line {n}: field '{missing[0]}' is missing or empty")
+            reason = check(rec) if check is not None else None
+            if reason:
+                raise RawLoadError(f"{path}: line {n}: {reason}")
+            row = {k: cell(rec.get(k)) for k in names}
+            row["source_file"] = source_file
+            row[ROW_COLUMN] = f"{path.name}:{n}"
+            records.append(row)
+    df = pd.DataFrame.from_records(records, columns=[*names, "source_file", ROW_COLUMN])
+    return df.astype(object).where(df.notna(), None)

@@ -58,6 +58,7 @@ ROOT_SOURCES: dict[str, str] = {
     "raw/serving_runs": "greenlm_measured",
     "raw/quality_runs": "greenlm_measured",
     "measurements/greenlm_bench_run": "greenlm_measured",
+    "measurements/campaign_runs": "greenlm_measured",
     "reference/electricity_prices": "reference",
     "reference/equivalence_constants": "reference",
     "reference/precision_bytes": "reference",
@@ -92,6 +93,7 @@ ENERGY_SCOPES: dict[str, str] = {
     "intermediate/int_third_party_runs_unioned": "mixed",
     # GreenLM's own runs (NVML on GPUs, RAPL or CodeCarbon's estimate on CPUs)
     "measurements/greenlm_bench_run": "mixed",
+    "measurements/campaign_runs": "mixed",
     "raw/benchmark_runs": "mixed",
     "staging/stg_benchmark_runs__runs": "mixed",
     "marts/fct_run_reproducibility": "gpu",

@@ -18,9 +18,7 @@ from greenlm_assets.lib.fingerprint import fingerprint
 from greenlm_assets.lib.paths import REPO_ROOT
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL, RawIngestConfig, md_preview
 from greenlm_assets.lib.raw_load import (
-    ROW_COLUMN,
     RawLoadError,
-    contract_columns,
     load_raw_table,
     read_ddl,
     unchanged_rows,
@@ -46,38 +44,17 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+def _ok_row_complete(rec: dict) -> str | None:
+    if rec["status"] == "ok":
+        gaps = [k for k in OK_REQUIRED if rec.get(k) in (None, "")]
+        if gaps:
+            return f"ok row without '{gaps[0]}'"
+    return None
+
+
 def read_serving_runs(files: list[Path]) -> pd.DataFrame:
     """Every row of every JSONL file, reindexed to the contract; a bad line raises naming file, line and field."""
-    names = [
-        c.name for c in contract_columns(TABLE) if not c.name.startswith("_") and c.name != "source_file"
-    ]
-    records: list[dict] = []
-    for path in files:
-        text = path.read_text()
-        if not text.strip():
-            raise RawLoadError(f"{path}: file is empty")
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RawLoadError(f"{path}: line {n}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(rec, dict):
-                raise RawLoadError(f"{path}: line {n}: expected a JSON object")
-            missing = [k for k in REQUIRED if rec.get(k) in (None, "")]
-            if missing:
-                raise RawLoadError(f"{path}: line {n}: field '{missing[0]}' is missing or empty")
-            if rec["status"] == "ok":
-                gaps = [k for k in OK_REQUIRED if rec.get(k) in (None, "")]
-                if gaps:
-                    raise RawLoadError(f"{path}: line {n}: ok row without '{gaps[0]}'")
-            row = {k: rec.get(k) for k in names}
-            row["source_file"] = _rel(path)
-            row[ROW_COLUMN] = f"{path.name}:{n}"
-            records.append(row)
-    df = pd.DataFrame.from_records(records, columns=[*names, "source_file", ROW_COLUMN])
-    return df.astype(object).where(df.notna(), None)
+    return raw_load.read_jsonl_rows(files, TABLE, REQUIRED, check=_ok_row_complete)
 
 
 @dg.asset(

@@ -1,4 +1,4 @@
-"""Campaigns on a real 2-node Ray cluster (tests/fleet_scenario.py), and the campaign files themselves.
+"""Campaigns on a real 2-node Ray cluster (tests/platform/fleet_scenario.py), and the campaign files themselves.
 
 The scenario runs once per session in a network namespace of its own (loopback only: Ray then uses 127.0.0.1 and
 nothing leaves the machine); each test below asserts one part of its verdict. It needs root (for ``unshare -n``)
@@ -26,7 +26,7 @@ def verdict(tmp_path_factory: pytest.TempPathFactory) -> dict:
         pytest.skip("the Ray fleet scenario needs root, unshare and ip (a network namespace of its own)")
     out = tmp_path_factory.mktemp("fleet") / "verdict.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo_root()), os.environ.get("PYTHONPATH", "")])}
-    cmd = f"ip link set lo up && exec {sys.executable} -m tests.fleet_scenario {out}"
+    cmd = f"ip link set lo up && exec {sys.executable} -m tests.platform.fleet_scenario {out}"
     proc = subprocess.run(["unshare", "-n", "sh", "-c", cmd], cwd=repo_root(), env=env, capture_output=True,
                           text=True, timeout=1700)  # fmt: skip
     assert out.exists(), proc.stderr[-3000:]

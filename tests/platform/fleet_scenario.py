@@ -1,9 +1,9 @@
 """A real 2-node Ray cluster on this machine, a CPU campaign through Dagster on it, and its faults; prints a JSON verdict.
 
-Run by ``tests/test_fleet.py`` inside a network namespace of its own (``unshare -n``, loopback only), so that Ray,
+Run by ``tests/platform/test_fleet.py`` inside a network namespace of its own (``unshare -n``, loopback only), so that Ray,
 which advertises the machine's interface address otherwise, uses 127.0.0.1 and no test traffic leaves the machine::
 
-    unshare -n sh -c 'ip link set lo up && exec python -m tests.fleet_scenario OUT.json'
+    unshare -n sh -c 'ip link set lo up && exec python -m tests.platform.fleet_scenario OUT.json'
 
 The head has 1 CPU and the worker 2, so the 3 one-CPU cells of ``jobs/campaigns/cpu_tiny.yaml`` run at once, on
 both nodes. Scenarios, in order (each with a fresh DuckDB file, Dagster instance and cell folder):
@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import psutil
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
 RAY = str(Path(PY).with_name("ray"))
 CAMPAIGN = "cpu_tiny"
