@@ -93,7 +93,6 @@ ENERGY_SCOPES: dict[str, str] = {
     "intermediate/int_third_party_runs_unioned": "mixed",
     # GreenLM's own runs (NVML on GPUs, RAPL or CodeCarbon's estimate on CPUs)
     "measurements/greenlm_bench_run": "mixed",
-    "measurements/campaign_runs": "mixed",
     "raw/benchmark_runs": "mixed",
     "staging/stg_benchmark_runs__runs": "mixed",
     "marts/fct_run_reproducibility": "gpu",
