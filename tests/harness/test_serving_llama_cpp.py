@@ -10,13 +10,11 @@ gone afterwards. The sweep is short (4 prompts, 4 requests per level, concurrenc
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,6 +22,7 @@ import pytest
 
 from jobs.serving.loadgen import DEFAULT_AIPERF, parse_records
 from jobs.serving.server import llama_cpp_version
+from tests.fixtures.recorded_http import Fault, RecordedServer
 
 pytestmark = pytest.mark.skipif(
     llama_cpp_version() is None or not DEFAULT_AIPERF.exists(),
@@ -170,53 +169,26 @@ def test_an_endpoint_that_is_down_is_a_clear_error(tmp_path: Path) -> None:
     assert not out.exists()  # no row, not a partial one
 
 
-class _BadServer(http.server.BaseHTTPRequestHandler):
-    """An OpenAI-compatible endpoint that lists its model and then fails every completion in one way."""
-
-    mode = "500"
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = json.dumps({"object": "list", "data": [{"id": "m", "object": "model"}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.mode == "500":
-            body = b'{"error": {"message": "boom", "type": "server_error"}}'
-            self.send_response(500)
-        else:  # a 200 whose stream is not JSON
-            body = b"data: {not json\n\ndata: [DONE]\n\n"
-            self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream" if self.mode != "500" else "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+# Every completion fails one way; the model list is served as recorded (tests/fixtures/openai/).
+BAD_COMPLETION = {
+    "500": Fault("status", status=500, body=b'{"error": {"message": "boom", "type": "server_error"}}'),
+    "malformed": Fault("body", body=b"data: {not json\n\ndata: [DONE]\n\n", content_type="text/event-stream"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("mode", ["500", "malformed"])
 def test_a_failing_endpoint_stops_with_its_reason_and_no_row(tmp_path: Path, mode: str) -> None:
-    handler = type("Handler", (_BadServer,), {"mode": mode})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     out = tmp_path / "rows.jsonl"
-    try:
+    fault = BAD_COMPLETION[mode]
+    with RecordedServer() as server:
+        server.script["openai_chat"] = [fault] * 64  # every request of the sweep (warm-up included)
         proc = subprocess.run(
-            [sys.executable, "-m", "jobs.cli", "serve", "--url", f"http://127.0.0.1:{server.server_port}",
+            [sys.executable, "-m", "jobs.cli", "serve", "--url", server.url,
              "--model-name", "m", "--concurrency", "1", "--requests", "2", "--warmup", "2", "--idle-s", "0",
              "--no-codecarbon", "--workdir", str(tmp_path / "work"), "--out", str(out)],
             capture_output=True, text=True, timeout=600,
         )  # fmt: skip
-    finally:
-        server.shutdown()
-        server.server_close()
+        assert server.count("openai_chat") >= 1  # the failures came from this server
     assert proc.returncode == 2, proc.stderr[-2000:]
     err = " ".join(proc.stderr.split())  # rich wraps long lines
     assert "request(s) failed" in err
