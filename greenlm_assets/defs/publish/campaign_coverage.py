@@ -153,7 +153,12 @@ def draw_coverage(data: ChartData) -> Figure:
     handles = [
         axes[0].scatter([], [], marker="s", s=60, color=STATE_COLORS[s], label=label)
         for s, label in zip(
-            STATES, ("measured (latest row ok): node or host, date", "failed (latest row failed)", "not yet measured"),
+            STATES,
+            (
+                "measured (latest row ok): node or host, date",
+                "failed (latest row failed)",
+                "not yet measured",
+            ),
             strict=True,
         )
     ]
