@@ -45,7 +45,8 @@ class ChartSpec:
     ``queries`` maps a name to SQL on the DuckDB file; the first one is the data preview and must return rows.
     A chart whose data needs more than one fixed query (bound parameters from files, e.g. the campaign coverage)
     gives ``load``: it gets the connection and returns the frames by the names of ``queries``, whose text is then
-    the recipe shown in the metadata. ``summary`` adds figures computed from the data to the asset's metadata.
+    the recipe shown in the metadata (and part of the code version; what ``load`` returns is part of the data
+    fingerprint). ``summary`` adds figures computed from the data to the asset's metadata.
     ``deps`` are the upstream asset keys ("marts/fct_x"). ``provenance`` is the footnote and the report's
     provenance line: the tables and the original sources. ``size_axis`` charts read the threshold from dbt's marts.
     """
@@ -112,7 +113,7 @@ def drawing_code(spec: ChartSpec) -> str:
     transitively (``lib/code_version.py``), with the code that adds the title and footnote and saves the files
     (``render_chart_versioned``: ``plotting.footnote``, ``save_chart``, the house ``STYLE``). Another chart's
     draw function, or a helper this chart never calls, is not part of it, even in the same module."""
-    return source_closure([spec.draw, render_chart_versioned, *([spec.load] if spec.load else [])])
+    return source_closure([spec.draw, render_chart_versioned])
 
 
 def chart_code_version(spec: ChartSpec) -> str:
