@@ -43,6 +43,10 @@ class ChartSpec:
     """One published chart.
 
     ``queries`` maps a name to SQL on the DuckDB file; the first one is the data preview and must return rows.
+    A chart whose data needs more than one fixed query (bound parameters from files, e.g. the campaign coverage)
+    gives ``load``: it gets the connection and returns the frames by the names of ``queries``, whose text is then
+    the recipe shown in the metadata (and part of the code version; what ``load`` returns is part of the data
+    fingerprint). ``summary`` adds figures computed from the data to the asset's metadata.
     ``deps`` are the upstream asset keys ("marts/fct_x"). ``provenance`` is the footnote and the report's
     provenance line: the tables and the original sources. ``size_axis`` charts read the threshold from dbt's marts.
     """
@@ -57,6 +61,8 @@ class ChartSpec:
     seed_figure: str | None = None
     size_axis: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+    load: Callable[[duckdb.DuckDBPyConnection], dict[str, pd.DataFrame]] | None = None
+    summary: Callable[[ChartData], dict[str, object]] | None = None
 
     @property
     def asset_key(self) -> dg.AssetKey:
@@ -130,7 +136,10 @@ def render_chart_versioned(
     When the PNG and SVG already exist and were drawn from the same data and code (sidecar ``<name>.sha256``),
     they are kept as they are: re-runs with nothing changed draw nothing.
     """
-    frames = {name: con.execute(sql).df() for name, sql in spec.queries.items()}
+    if spec.load is not None:
+        frames = spec.load(con)
+    else:
+        frames = {name: con.execute(sql).df() for name, sql in spec.queries.items()}
     first = next(iter(spec.queries))
     if frames[first].empty:
         raise dg.Failure(f"chart {spec.name}: query {first!r} returned no rows")
@@ -182,7 +191,11 @@ def chart_asset(spec: ChartSpec) -> dg.AssetsDefinition:
         what = "written to" if drawn else "unchanged, kept at"
         context.log.info(f"chart {spec.name} {what} {paths['png']} ({len(preview)} rows)")
         return dg.MaterializeResult(
-            metadata={**chart_metadata(spec, paths, preview), "redrawn": drawn},
+            metadata={
+                **chart_metadata(spec, paths, preview),
+                **(spec.summary(data) if spec.summary else {}),
+                "redrawn": drawn,
+            },
             data_version=dg.DataVersion(sha),
         )
 

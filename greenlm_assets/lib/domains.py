@@ -63,6 +63,7 @@ CHART_PREFIX_DOMAINS: tuple[tuple[str, str], ...] = (
     ("own_runs_", "measurements"),
     ("serving_", "measurements"),
     ("seed_", "report"),
+    ("campaign_", "report"),
     ("quality_", "quality"),
     ("gpu_", "gpu_market"),
     ("hardware_cost_", "gpu_market"),
