@@ -193,7 +193,7 @@ def campaign_launch(
         proc = subprocess.run(
             [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "greenlm_assets.definitions",
              "--select", f'key:"{CAMPAIGN_ASSET}"', "--partition", key, "--config-json", json.dumps(config)],
-            capture_output=True, text=True,
+            capture_output=True, text=True, env=settings.with_campaigns_enabled(),
         )  # fmt: skip
         if proc.returncode == 0:
             return key, 0, ""

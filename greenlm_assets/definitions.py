@@ -13,19 +13,24 @@ from dagster_shared.record import copy
 
 from greenlm_assets.lib import settings
 from greenlm_assets.lib.domains import with_domains
-from greenlm_assets.lib.live import LIVE_ONLY_ASSETS, LIVE_ONLY_JOBS, LIVE_ONLY_SCHEDULES
+from greenlm_assets.lib.live import LIVE_ONLY_ASSETS, LIVE_ONLY_JOBS, LIVE_ONLY_SCHEDULES, MEASURE_ONLY_ASSETS
 
 
-def offline_view(loaded: dg.Definitions) -> dg.Definitions:
-    """``loaded`` with every live-only asset replaced by an external spec, its schedules and jobs left out."""
+def offline_view(
+    loaded: dg.Definitions, hidden: dict[dg.AssetKey, str] | None = None, live: bool = False
+) -> dg.Definitions:
+    """``loaded`` with every asset of ``hidden`` (default: the live-only ones) replaced by an external spec whose
+    description is its hint; the live-only schedules and jobs are left out unless ``live``."""
+    hidden = LIVE_ONLY_ASSETS if hidden is None else hidden
     assets: list = []
     for item in loaded.assets or []:
         keys = set(item.keys) if isinstance(item, dg.AssetsDefinition) else set()
-        if keys & LIVE_ONLY_ASSETS.keys():
-            if keys - LIVE_ONLY_ASSETS.keys():
+        if keys & hidden.keys():
+            if keys - hidden.keys():
                 raise ValueError(f"live-only assets must be defined on their own: {sorted(keys)}")
             for spec in item.specs:
-                how = LIVE_ONLY_ASSETS[spec.key]
+                how = hidden[spec.key]
+                label = "LIVE ONLY, not run offline." if spec.key in LIVE_ONLY_ASSETS else "CAMPAIGNS OFF."
                 assets.append(
                     dg.AssetSpec(
                         key=spec.key,
@@ -34,8 +39,11 @@ def offline_view(loaded: dg.Definitions) -> dg.Definitions:
                         kinds=spec.kinds,
                         tags={k: v for k, v in spec.tags.items() if not k.startswith("dagster/kind/")},
                         deps=spec.deps,
-                        metadata={**spec.metadata, "live_only": True},
-                        description=f"LIVE ONLY, not run offline. {how}\n\n{spec.description or ''}".strip(),
+                        metadata={
+                            **spec.metadata,
+                            ("live_only" if spec.key in LIVE_ONLY_ASSETS else "campaigns_off"): True,
+                        },
+                        description=f"{label} {how}\n\n{spec.description or ''}".strip(),
                     )
                 )
             continue
@@ -43,8 +51,8 @@ def offline_view(loaded: dg.Definitions) -> dg.Definitions:
     return copy(
         loaded,
         assets=assets,
-        schedules=[s for s in loaded.schedules or [] if s.name not in LIVE_ONLY_SCHEDULES],
-        jobs=[j for j in loaded.jobs or [] if j.name not in LIVE_ONLY_JOBS],
+        schedules=[s for s in loaded.schedules or [] if live or s.name not in LIVE_ONLY_SCHEDULES],
+        jobs=[j for j in loaded.jobs or [] if live or j.name not in LIVE_ONLY_JOBS],
     )
 
 
@@ -52,4 +60,7 @@ def offline_view(loaded: dg.Definitions) -> dg.Definitions:
 def defs() -> dg.Definitions:
     loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
     loaded = copy(loaded, assets=with_domains(loaded.assets or []))  # groups = domains (lib/domains.py)
-    return loaded if settings.live() else offline_view(loaded)
+    hidden = {} if settings.live() else dict(LIVE_ONLY_ASSETS)
+    if not settings.campaigns_enabled():
+        hidden.update(MEASURE_ONLY_ASSETS)
+    return offline_view(loaded, hidden, live=settings.live()) if hidden else loaded

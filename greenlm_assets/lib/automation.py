@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from greenlm_assets.lib.live import LIVE_ONLY_ASSETS
+from greenlm_assets.lib.live import LIVE_ONLY_ASSETS, MEASURE_ONLY_ASSETS
 
 AC = dg.AutomationCondition
 
@@ -26,7 +26,9 @@ def follow_inputs() -> dg.AutomationCondition:
     A fresh instance is not filled by the sensor behind the user's back (dbt seeds, having no inputs, would start
     at once): the first build is the user's "Materialize all" or ``make run``; from then on the assets follow.
     """
-    live_only = dg.AssetSelection.assets(*LIVE_ONLY_ASSETS)
+    live_only = dg.AssetSelection.assets(
+        *LIVE_ONLY_ASSETS, *MEASURE_ONLY_ASSETS
+    )  # and unmeasured campaign cells
     return (
         AC.in_latest_time_window()
         & AC.any_deps_updated().since_last_handled()

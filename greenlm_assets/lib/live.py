@@ -23,3 +23,17 @@ LIVE_ONLY_ASSETS: dict[dg.AssetKey, str] = {
 # Schedules and jobs that only target live-only assets (defs/automation/gpu_price_scrape.py).
 LIVE_ONLY_SCHEDULES = frozenset({"gpu_price_scrape"})
 LIVE_ONLY_JOBS = frozenset({"gpu_price_scrape_job"})
+
+# Assets that measure (a campaign cell is a benchmark on a device): external unless campaigns are enabled
+# (settings.campaigns_enabled: GREENLM_RAY_ADDRESS, GREENLM_LIVE=1 or GREENLM_CAMPAIGNS=1). Partitioned by
+# campaign cell, they would otherwise turn "Materialize all" into a backfill of every cell.
+CAMPAIGN_HINT = (
+    "To enable it, start the UI with a Ray job server configured (`GREENLM_RAY_ADDRESS=http://HEAD_IP:8265 make dev`) "
+    "or with `GREENLM_CAMPAIGNS=1` to measure cells in local subprocesses; see docs/fleet.md."
+)
+MEASURE_ONLY_ASSETS: dict[dg.AssetKey, str] = {
+    dg.AssetKey(["measurements", "campaign_runs"]): (
+        "Measures one campaign cell (jobs/campaigns/*.yaml) per partition and appends its rows for "
+        "raw/benchmark_runs. " + CAMPAIGN_HINT
+    ),
+}

@@ -24,6 +24,8 @@ GREENLM_LIVE               unset (offline)                        ``1``: live le
 GREENLM_HF_BASE_URL        ``https://huggingface.co``             Hugging Face base URL of the live leaderboard.
 GREENLM_RAY_ADDRESS        unset (local subprocess)               Ray dashboard/job server URL (``http://head:8265``)
                                                                   that measurement campaigns run on (dagster-ray).
+GREENLM_CAMPAIGNS          unset (off, unless Ray or live mode)   ``1``: measurements/campaign_runs materializable
+                                                                  without Ray (cells in local subprocesses).
 GREENLM_CAMPAIGNS_DIR      ``jobs/campaigns``                     Campaign definition files (``*.yaml``).
 GREENLM_CAMPAIGN_RUNS_DIR  ``<DuckDB dir>/campaign_runs``         Where campaign steps append each cell's rows
                                                                   (one JSONL per cell; raw.benchmark_runs loads them).
@@ -94,6 +96,9 @@ HF_BASE_URL = Setting("GREENLM_HF_BASE_URL", "https://huggingface.co", "base URL
 RAY_ADDRESS = Setting(
     "GREENLM_RAY_ADDRESS", None, "Ray job server URL that campaigns run on (unset: local subprocess)"
 )
+CAMPAIGNS = Setting(
+    "GREENLM_CAMPAIGNS", None, "1: measurement campaigns runnable without Ray (local subprocesses)"
+)
 CAMPAIGNS_DIR = Setting("GREENLM_CAMPAIGNS_DIR", "jobs/campaigns", "campaign definition files (*.yaml)")
 CAMPAIGN_RUNS_DIR = Setting(
     "GREENLM_CAMPAIGN_RUNS_DIR",
@@ -114,6 +119,7 @@ SETTINGS: tuple[Setting, ...] = (
     LIVE,
     HF_BASE_URL,
     RAY_ADDRESS,
+    CAMPAIGNS,
     CAMPAIGNS_DIR,
     CAMPAIGN_RUNS_DIR,
 )
@@ -133,6 +139,18 @@ def bench_fresh_file() -> Path:
 def ray_address() -> str | None:
     """The Ray job server campaigns run on, or None (run each cell in a local subprocess)."""
     return (RAY_ADDRESS.value() or "").strip() or None
+
+
+def campaigns_enabled() -> bool:
+    """Measurement campaigns are materializable: a Ray job server is configured, live mode is on, or
+    ``GREENLM_CAMPAIGNS=1`` (cells in local subprocesses). Otherwise ``measurements/campaign_runs`` is an external
+    asset, so that "Materialize all" on an offline machine is one run, not a backfill of campaign cells."""
+    return ray_address() is not None or live() or (CAMPAIGNS.value() or "").strip() == "1"
+
+
+def with_campaigns_enabled() -> dict[str, str]:
+    """This process's environment with ``GREENLM_CAMPAIGNS=1``: for the runs ``greenlm campaign launch`` starts."""
+    return {**os.environ, CAMPAIGNS.name: "1"}
 
 
 def campaigns_dir() -> Path:
