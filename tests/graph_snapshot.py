@@ -10,14 +10,49 @@ snapshot and review its diff::
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
 
+# Settings that change the graph's shape (lib/settings.py): the snapshot pins them, so it does not depend on the
+# environment it runs in. Offline (all unset) is what `make run` and CI load; campaigns on is what a fleet loads.
+SHAPE_SETTINGS = ("GREENLM_RAY_ADDRESS", "GREENLM_LIVE", "GREENLM_CAMPAIGNS")
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in SHAPE_SETTINGS}
+    try:
+        for name in SHAPE_SETTINGS:
+            os.environ.pop(name, None)
+        os.environ.update(values)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def graph_snapshot() -> dict[str, Any]:
+    """The offline graph (every shape setting unset) plus, under ``campaigns_on``, the assets that differ when
+    measurement campaigns are enabled (``GREENLM_CAMPAIGNS=1``)."""
+    with _environment():
+        offline = _assets()
+    with _environment(GREENLM_CAMPAIGNS="1"):
+        campaigns = _assets()
+    campaigns_on = {k: v for k, v in campaigns.items() if offline.get(k) != v}
+    return {"asset_count": len(offline), "assets": offline, "campaigns_on": campaigns_on}
+
+
+def _assets() -> dict[str, Any]:
     from tests.conftest import load_defs
 
     graph = load_defs().resolve_asset_graph()
@@ -35,7 +70,7 @@ def graph_snapshot() -> dict[str, Any]:
             "partitions": type(node.partitions_def).__name__ if node.partitions_def else None,
             "executable": node.is_executable,
         }
-    return {"asset_count": len(assets), "assets": assets}
+    return assets
 
 
 def main(argv: list[str]) -> int:

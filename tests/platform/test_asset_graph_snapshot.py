@@ -17,6 +17,7 @@ def test_asset_graph_matches_snapshot() -> None:
         for k in set(current["assets"]) & set(expected["assets"])
         if current["assets"][k] != expected["assets"][k]
     )
+    assert current["campaigns_on"] == expected["campaigns_on"], "the graph with campaigns enabled changed"
     assert (added, removed, changed) == ([], [], []), (
         "the asset graph changed; if intended, run `.venv/bin/python -m tests.graph_snapshot --update` "
         "and review the snapshot's diff"
