@@ -13,11 +13,13 @@ both nodes. Scenarios, in order (each with a fresh DuckDB file, Dagster instance
 2. ``campaign``: the campaign lands in DuckDB, each cell once, on both nodes.
 3. ``concurrent``: two launches of the campaign at once: each cell is measured (a Ray job) once.
 4. ``kill``: the worker node is killed (SIGKILL of its raylet and everything under it) while its harness processes
-   measure: those cells fail with the reason, the head's cell finishes, no partial or duplicate row.
+   measure: those cells' steps log the reason and are retried once (a Dagster retry), Ray places the retries on
+   the head, every cell ends with one row, no partial or duplicate row.
 """
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -96,6 +98,18 @@ def ray_jobs(address: str) -> list[dict[str, Any]]:
          "node": j.driver_node_id, "message": (j.message or "")[:300]}
         for j in JobSubmissionClient(address=address).list_jobs()
     ]  # fmt: skip
+
+
+def dagster_warnings(env: dict[str, str]) -> list[str]:
+    """The warning messages of every run in the scenario's Dagster instance (the step's retry reason)."""
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = env["DAGSTER_HOME"]
+    with dg.DagsterInstance.get() as instance:
+        return [
+            e.user_message for run in instance.get_runs() for e in instance.all_logs(run.run_id)
+            if e.level == logging.WARNING and e.user_message
+        ]  # fmt: skip
 
 
 def alive_nodes(dashboard: str) -> list[str]:
@@ -236,6 +250,7 @@ def main(out: Path) -> None:
             "cell_rows": cell_rows(env),
             "duckdb": [list(r) for r in duckdb_cells(env)],
             "worker": worker_id,
+            "warnings": dagster_warnings(env),
         }
     except Exception as exc:  # the verdict says what broke; the test fails on it
         verdict["error"] = f"{type(exc).__name__}: {exc}"

@@ -15,7 +15,10 @@ Where the measurement runs:
   message); only this step, on the orchestrator, writes, so DuckDB keeps a single writer.
 - otherwise: a local subprocess through ``PipesSubprocessClient``, one local measurement at a time on this machine.
 
-A failed measurement (a node lost, the harness refusing) fails the partition with the reason and writes nothing.
+A failed measurement (the harness refusing, a node lost twice) fails the partition with the reason and writes
+nothing. A cell whose Ray node died under it is retried once (``dg.RetryRequested``: the same run, a new step
+attempt and Ray job), so Ray places it on a node that is still alive; a harness failure is not retried (it would
+fail the same way).
 A campaign launch (``greenlm campaign launch``) passes ``launch_rows``, the rows the cell had when it was launched:
 when another launch measured the cell meanwhile, the step says so and measures nothing, so two launches at once
 measure each configuration once.
@@ -57,6 +60,13 @@ class CampaignMeasurementError(Exception):
     """A cell that was not measured, with the reason (a lost node, an unreachable head, a harness refusal)."""
 
 
+class CampaignNodeLost(CampaignMeasurementError):
+    """The Ray node that ran the cell's job is no longer alive: the measurement may succeed on another node."""
+
+
+NODE_LOSS_RETRIES = 1
+
+
 def cell_file(key: str) -> Path:
     return settings.campaign_runs_dir() / f"{key}.jsonl"
 
@@ -87,13 +97,14 @@ def _rows_from(invocation: dg.PipesClientCompletedInvocation) -> list[dict[str, 
     return rows
 
 
-def _ray_submission_id(key: str, launch_rows: int | None) -> str:
-    """A launch's job id is fixed by the cell and its row count at launch: Ray refuses a second job of that id,
-    so two launches (even from two machines) cannot both measure the cell. A plain re-measure gets a fresh id."""
+def _ray_submission_id(key: str, launch_rows: int | None, attempt: int = 0) -> str:
+    """A launch's job id is fixed by the cell, its row count at launch and the step attempt: Ray refuses a second
+    job of that id, so two launches (even from two machines) cannot both measure the cell, nor both retry it. A
+    plain re-measure gets a fresh id."""
     where = str(settings.campaign_runs_dir())  # the cell's rows file: another platform's cell is another cell
     digest = hashlib.sha256(f"{where}\0{key}".encode()).hexdigest()[:16]
     suffix = f"r{launch_rows}" if launch_rows is not None else uuid.uuid4().hex[:8]
-    return f"greenlm-{digest}-{suffix}"
+    return f"greenlm-{digest}-{suffix}" + (f"-a{attempt}" if attempt else "")
 
 
 def _thread_env(cell: campaigns.Cell) -> dict[str, str]:
@@ -116,7 +127,7 @@ def _measure_on_ray(
             f"Ray head unreachable at {address} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
             f"cell {cell.key} not measured, nothing written"
         ) from exc
-    submission_id = _ray_submission_id(cell.key, launch_rows)
+    submission_id = _ray_submission_id(cell.key, launch_rows, context.retry_number)
     out = f"/tmp/greenlm-campaign/{submission_id}.jsonl"
     env = {
         "PYTHONPATH": settings.python_path_with(REPO_ROOT),
@@ -145,9 +156,10 @@ def _measure_on_ray(
                 f"cell {cell.key}: Ray job {submission_id} already exists (another launch is measuring it); "
                 "not measured twice, nothing written"
             ) from exc
-        raise CampaignMeasurementError(
-            f"cell {cell.key}: Ray job {submission_id} failed on node {info.get('node') or '?'}: "
-            f"{(info.get('message') or str(exc)).splitlines()[0]}; no row written"
+        lost = bool(info.get("node")) and not _node_alive(address, info["node"])
+        raise (CampaignNodeLost if lost else CampaignMeasurementError)(
+            f"cell {cell.key}: Ray job {submission_id} failed on node {info.get('node') or '?'}"
+            f"{' (node lost)' if lost else ''}: {(info.get('message') or str(exc)).splitlines()[0]}; no row written"
         ) from exc
     info = _job_info(jobs, submission_id)
     rows = _rows_from(invocation) or _rows_from_logs(jobs.get_job_logs(submission_id))
@@ -170,6 +182,16 @@ def _rows_from_logs(logs: str) -> list[dict[str, Any]]:
         if message.get("method") == "report_custom_message" and isinstance(payload, dict):
             rows.extend(payload.get("rows") or [])
     return rows
+
+
+def _node_alive(address: str, node_id: str) -> bool:
+    """Whether Ray still lists the node as alive (an unanswerable head counts as alive: no retry on a guess)."""
+    from ray.util.state import list_nodes
+
+    try:
+        return any(n.node_id == node_id and n.state == "ALIVE" for n in list_nodes(address=address))
+    except Exception:
+        return True
 
 
 def _job_info(jobs: Any, submission_id: str) -> dict[str, Any]:
@@ -235,6 +257,11 @@ def campaign_runs(
                 rows, where = _measure_on_ray(context, cell, address, config.launch_rows)
             else:
                 rows, where = _measure_locally(context, cell, pipes_subprocess_client)
+        except CampaignNodeLost as exc:
+            if context.retry_number < NODE_LOSS_RETRIES:
+                context.log.warning(f"{exc}; retrying the cell on a node that is alive")
+                raise dg.RetryRequested(max_retries=NODE_LOSS_RETRIES) from exc
+            raise dg.Failure(f"{exc} (after {context.retry_number} retry)") from exc
         except CampaignMeasurementError as exc:
             raise dg.Failure(str(exc)) from exc
         if not rows:
