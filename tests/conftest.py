@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,6 +68,32 @@ def con(platform: dict) -> Iterator[duckdb.DuckDBPyConnection]:
     c = duckdb.connect(str(platform["db"]), read_only=True)
     yield c
     c.close()
+
+
+def run_dbt(
+    platform: dict, command: str, target: str, *args: str, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    """dbt itself (the venv's executable) on the platform fixture's DuckDB file: ``dbt <command> --target-path
+    <tmp>/<target> <args>``, run in the dbt project; returns the finished process (stdout holds dbt's log)."""
+    from greenlm_assets.lib.paths import DBT_PROJECT_DIR
+
+    env = {
+        **os.environ,
+        "GREENLM_DUCKDB_PATH": str(platform["db"]),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    argv = [str(Path(sys.executable).parent / "dbt"), command, "--profiles-dir", ".", "--target-path"]
+    return subprocess.run(
+        [*argv, str(platform["root"] / target), *args],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def run_dbt_unit_tests(platform: dict, models: list[str], target: str) -> str:
+    """The dbt unit tests of ``models``, run by dbt; fails the test unless dbt passes them; returns dbt's log."""
+    proc = run_dbt(platform, "test", target, "--select", *[f"test_type:unit,{m}" for m in models])
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return proc.stdout
 
 
 def repo_root() -> Path:

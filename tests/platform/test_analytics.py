@@ -1,16 +1,13 @@
 """Analytics marts checked against figures computed by hand from the same source rows, plus the dbt unit tests."""
 
 import csv
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
+from tests.conftest import run_dbt_unit_tests
 
 SEEDS = DBT_PROJECT_DIR / "seeds" / "reference"
 
@@ -138,12 +135,6 @@ def test_equivalences_by_hand(con) -> None:
 
 def test_dbt_unit_tests_of_the_analytics_models_pass(platform: dict) -> None:
     """The formula unit tests, run by dbt itself (they also run inside `dbt build` in Dagster)."""
-    env = {
-        **os.environ,
-        "GREENLM_DUCKDB_PATH": str(platform["db"]),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
     models = [
         "int_training_runs_flagged",
         "int_size_curve_points_unioned",
@@ -156,17 +147,7 @@ def test_dbt_unit_tests_of_the_analytics_models_pass(platform: dict) -> None:
         "fct_training_equivalences",
         "dim_models",
     ]
-    target = str(platform["root"] / "dbt_target_unit")
-    proc = subprocess.run(
-        [str(dbt), "test", "--profiles-dir", ".", "--target-path", target, "--select"]
-        + [f"test_type:unit,{m}" for m in models],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    stdout = run_dbt_unit_tests(platform, models, "dbt_target_unit")
     for name in (
         "fct_size_curve_fits_recovers_exact_power_laws_below_and_above_the_boundary",
         "int_size_curve_points_excludes_inconsistent_co2_but_keeps_its_energy",
@@ -177,9 +158,9 @@ def test_dbt_unit_tests_of_the_analytics_models_pass(platform: dict) -> None:
         "int_size_curve_points_place_moe_at_active_params_and_never_guess_a_class",
         "dim_models_size_class_follows_the_exact_count_not_the_rounded_one",
     ):
-        assert name in proc.stdout, name
-    passed = re.search(r"PASS=(\d+)", proc.stdout)
+        assert name in stdout, name
+    passed = re.search(r"PASS=(\d+)", stdout)
     assert (
         passed and int(passed.group(1)) >= 8
     )  # the unit tests of marts/training, marts/inference and _analytics__models.yml
-    assert "ERROR=0" in proc.stdout
+    assert "ERROR=0" in stdout

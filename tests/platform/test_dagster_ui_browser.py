@@ -31,13 +31,13 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.conftest import repo_root
+from tests.fixtures.chromium import chromium_binary
 from tests.platform.test_asset_metadata import DAGSTER_DBT_OBJECTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 REPO = repo_root()
 DAGSTER = REPO / ".venv" / "bin" / "dagster"
-CHROMIUM_NAMES = ("chromium", "chromium-browser")
 STARTUP_TIMEOUT_S = 240.0  # code location load (dbt manifest, ~100 assets) on a 2-core CI runner
 RUN_TIMEOUT_S = 600.0  # the whole graph is ~90 s on a quiet laptop; CI runners are slower
 UI_TIMEOUT_MS = 60_000
@@ -48,17 +48,6 @@ CHART = "charts/gpu_rental_prices"
 MART = "marts/fct_gpu_rental_prices"
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 expect.set_options(timeout=UI_TIMEOUT_MS)
-
-
-def chromium_binary() -> str:
-    for name in (os.environ.get("GREENLM_CHROMIUM", ""), *CHROMIUM_NAMES):
-        if name and (path := shutil.which(name)):
-            return path
-    pytest.fail(
-        "headless Chromium not found: install Debian's package (`apt-get update && apt-get install -y chromium`) "
-        "or point GREENLM_CHROMIUM at a Chromium binary; .ci/run installs it before `make test`",
-        pytrace=False,
-    )
 
 
 def free_port() -> int:

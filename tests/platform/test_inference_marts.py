@@ -1,10 +1,7 @@
 """Inference marts (efficiency, CO2 and cost per 1K tokens, inference size curves) re-derived from their inputs."""
 
 import csv
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,6 +12,7 @@ import yaml
 
 from greenlm_assets.lib.gpu_market import normalise_gpu_name
 from greenlm_assets.lib.paths import DBT_PROJECT_DIR
+from tests.conftest import run_dbt_unit_tests
 
 SEEDS = DBT_PROJECT_DIR / "seeds" / "reference"
 
@@ -241,11 +239,6 @@ def test_quality_per_energy_pareto_front(con: duckdb.DuckDBPyConnection) -> None
 
 def test_dbt_unit_tests_of_the_inference_models_pass(platform: dict) -> None:
     """Every inference formula's dbt unit test, run by dbt itself (they also run inside `dbt build` in Dagster)."""
-    env = {
-        **os.environ,
-        "GREENLM_DUCKDB_PATH": str(platform["db"]),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
     models = [
         "int_inference_runs_unioned",
         "fct_inference_efficiency",
@@ -254,17 +247,7 @@ def test_dbt_unit_tests_of_the_inference_models_pass(platform: dict) -> None:
         "int_size_curve_points_unioned",
         "fct_quality_per_energy",
     ]
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "test", "--profiles-dir", ".", "--target-path"]
-        + [str(platform["root"] / "dbt_target_inference_unit"), "--select"]
-        + [f"test_type:unit,{m}" for m in models],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    stdout = run_dbt_unit_tests(platform, models, "dbt_target_inference_unit")
     for name in (
         "int_inference_runs_unioned_maps_gpu_keys_params_and_bytes_per_param",
         "fct_inference_efficiency_decode_roofline",
@@ -273,8 +256,8 @@ def test_dbt_unit_tests_of_the_inference_models_pass(platform: dict) -> None:
         "int_size_curve_points_takes_one_inference_point_per_model_and_scope",
         "fct_quality_per_energy_pareto_front_within_each_scope",
     ):
-        assert re.search(rf"PASS \S*::{name}\b", proc.stdout), name
-    assert "ERROR=0" in proc.stdout
+        assert re.search(rf"PASS \S*::{name}\b", stdout), name
+    assert "ERROR=0" in stdout
 
 
 def test_curated_inference_queries(con: duckdb.DuckDBPyConnection) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import struct
 import subprocess
 import sys
@@ -11,9 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from greenlm_assets.lib.paths import DBT_PROJECT_DIR, QUERIES_DIR
+from greenlm_assets.lib.paths import QUERIES_DIR
 from greenlm_assets.lib.raw_assets import DUCKDB_POOL
-from tests.conftest import load_defs
+from tests.conftest import load_defs, run_dbt
 
 RAW_COUNTS = {
     "open_llm_leaderboard_v2": 4576,
@@ -126,20 +125,7 @@ def test_chart_is_a_real_png(platform: dict) -> None:
 @pytest.mark.timeout(900)  # the dbt build below may take its own 600 s
 def test_dbt_build_cli_passes_on_the_file(platform: dict) -> None:
     """`dbt build` (models + data tests + unit tests) run by dbt itself on the materialized file."""
-    env = {
-        **os.environ,
-        "GREENLM_DUCKDB_PATH": str(platform["db"]),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run(
-        [str(dbt), "build", "--profiles-dir", ".", "--target-path", str(platform["root"] / "dbt_target")],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = run_dbt(platform, "build", "dbt_target", timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "ERROR=0" in proc.stdout
     assert "unit_test" in proc.stdout or "unit test" in proc.stdout

@@ -12,8 +12,6 @@ import base64
 import io
 import itertools
 import json
-import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,8 +24,8 @@ from matplotlib import image as mpimg
 from websockets.sync.client import ClientConnection, connect
 
 from greenlm_assets.lib.charts import CHARTS
+from tests.fixtures.chromium import chromium_binary
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -42,18 +40,6 @@ CHROMIUM_FLAGS = (
 )
 VIEWPORT = (1280, 1600)
 TIMEOUT_S = 30.0
-
-
-def chromium_binary() -> str:
-    """The browser, or a failure that says how to install it (a missing browser must not pass silently)."""
-    for name in (os.environ.get("GREENLM_CHROMIUM", ""), *CHROMIUM_NAMES):
-        if name and (path := shutil.which(name)):
-            return path
-    pytest.fail(
-        "headless Chromium not found: install Debian's package (`apt-get update && apt-get install -y chromium`) "
-        "or point GREENLM_CHROMIUM at a Chromium binary; .ci/run installs it before `make test`",
-        pytrace=False,
-    )
 
 
 @dataclass
