@@ -30,6 +30,7 @@ import json
 import os
 import shlex
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -156,7 +157,7 @@ def _measure_on_ray(
                 f"cell {cell.key}: Ray job {submission_id} already exists (another launch is measuring it); "
                 "not measured twice, nothing written"
             ) from exc
-        lost = bool(info.get("node")) and not _node_alive(address, info["node"])
+        lost = _node_lost(address, info)
         raise (CampaignNodeLost if lost else CampaignMeasurementError)(
             f"cell {cell.key}: Ray job {submission_id} failed on node {info.get('node') or '?'}"
             f"{' (node lost)' if lost else ''}: {(info.get('message') or str(exc)).splitlines()[0]}; no row written"
@@ -184,6 +185,30 @@ def _rows_from_logs(logs: str) -> list[dict[str, Any]]:
     return rows
 
 
+# How long a job whose harness was killed by a signal waits for Ray to report the node's death (a raylet killed
+# with its processes: the job can fail on the harness's signal before the head has marked the node dead).
+NODE_DEATH_GRACE_S = 20.0
+
+
+def _node_lost(address: str, info: dict[str, Any]) -> bool:
+    """Whether the job failed because its node went away, so that another node may measure the cell: Ray says its
+    supervisor actor died (it runs on the job's node), or the harness died of a signal and Ray then reports the
+    node dead. A harness that exited with an error on a live node is not a lost node."""
+    if info.get("error_type") == "JOB_SUPERVISOR_ACTOR_DIED" or "Job supervisor actor died" in info.get(
+        "message", ""
+    ):
+        return True
+    node, code = info.get("node"), info.get("exit_code")
+    if not node or code is None or code >= 0:
+        return False
+    deadline = time.monotonic() + NODE_DEATH_GRACE_S
+    while _node_alive(address, node):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)  # polling Ray's view of the node, bounded by the deadline
+    return True
+
+
 def _node_alive(address: str, node_id: str) -> bool:
     """Whether Ray still lists the node as alive (an unanswerable head counts as alive: no retry on a guess)."""
     from ray.util.state import list_nodes
@@ -199,7 +224,9 @@ def _job_info(jobs: Any, submission_id: str) -> dict[str, Any]:
         details = jobs.get_job_info(submission_id)
     except Exception:  # the job may not exist (refused submission) or the head may be gone
         return {}
-    return {"node": details.driver_node_id, "message": (details.message or "").strip()}
+    error_type = getattr(details.error_type, "value", details.error_type)
+    return {"node": details.driver_node_id, "message": (details.message or "").strip(),
+            "error_type": error_type, "exit_code": details.driver_exit_code}  # fmt: skip
 
 
 _LOCAL_LOCK = "local_measurement.lock"
