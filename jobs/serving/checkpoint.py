@@ -34,7 +34,11 @@ def build(key: str, out: Path, dtype: str = "bfloat16", seed: int = 0) -> dict[s
     for attr in ("bos_token_id", "eos_token_id", "pad_token_id"):
         setattr(config, attr, _special_id(tok_dir, attr))
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(config, torch_dtype=getattr(torch, dtype))
+    # Random init of an 8B model takes minutes on a CPU and seconds on a GPU; the weights are random either way
+    # (the note records the seed and where they were drawn).
+    init_device = "cuda" if torch.cuda.is_available() else "cpu"
+    with torch.device(init_device):
+        model = AutoModelForCausalLM.from_config(config, torch_dtype=getattr(torch, dtype))
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     for f in tok_dir.iterdir():
@@ -45,6 +49,7 @@ def build(key: str, out: Path, dtype: str = "bfloat16", seed: int = 0) -> dict[s
         "hf_model_id_shape": spec.hf_model_id,
         "weights": "random",
         "seed": seed,
+        "init_device": init_device,
         "dtype": dtype,
         "vocab_size": config.vocab_size,
         "original_vocab_size": original_vocab,
