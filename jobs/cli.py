@@ -192,16 +192,23 @@ def _check_provenance(allow_dirty: bool) -> None:
 @app.command()
 def manifest(
     out: Annotated[Path, typer.Option(help="where to write the manifest (JSON)")] = Path("greenlm_tree.json"),
+    omit: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="a folder under data/ the copy may leave behind (input data no measurement reads); repeat"
+        ),
+    ] = None,
 ) -> None:
     """Write the commit and the sha256 of every tracked file of this clean checkout, for a copy of the tree that
     travels without its .git: there, GREENLM_TREE_MANIFEST=<file> makes the harness check the copy against it."""
     from jobs.provenance import write_manifest
 
     try:
-        state = write_manifest(out)
+        state = write_manifest(out, omit=omit or ())
     except RuntimeError as exc:
         _fail(str(exc))
-    console.print(f"manifest of commit {state.commit} written to {out}")
+    left = f" (the copy may leave behind: {', '.join(omit)})" if omit else ""
+    console.print(f"manifest of commit {state.commit} written to {out}{left}")
 
 
 def _run_all(

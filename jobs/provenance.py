@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -154,19 +155,38 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_manifest(out: Path, root: Path = REPO_ROOT) -> TreeState:
-    """Write ``{"commit", "files": {path: sha256}}`` for every tracked file of a clean checkout (refused if dirty).
+# Folders a copy of the tree may leave behind (``greenlm-bench manifest --omit``): published input data that no
+# measurement reads. Code, model configs, prompts and tokenizers always travel.
+OMITTABLE_PREFIX = "data/"
+NEVER_OMITTED = ("data/snapshots/prompts", "data/snapshots/tokenizers")
+
+
+def write_manifest(out: Path, root: Path = REPO_ROOT, omit: Sequence[str] = ()) -> TreeState:
+    """Write ``{"commit", "files": {path: sha256}, "omit": [...]}`` for every tracked file of a clean checkout
+    (refused if dirty).
 
     Ship it with a copy of the tree (a machine where .git is missing or holds another commit) and point
-    ``GREENLM_TREE_MANIFEST`` at it there: the harness then checks the copy's files against this commit.
+    ``GREENLM_TREE_MANIFEST`` at it there: the harness then checks the copy's files against this commit. ``omit``
+    names folders under ``data/`` that the copy may lack (a copy that must fit a transfer limit): a file there that
+    is missing is no difference, one that is present is still checked. Anything else missing makes the copy dirty.
     """
+    folders = sorted({o.strip("/") for o in omit})
+    for folder in folders:
+        if not folder.startswith(OMITTABLE_PREFIX) or any(
+            folder == n or n.startswith(folder + "/") or folder.startswith(n + "/") for n in NEVER_OMITTED
+        ):
+            raise RuntimeError(
+                f"refusing to omit {folder!r}: only input data under {OMITTABLE_PREFIX} may stay behind "
+                f"(never {', '.join(NEVER_OMITTED)}, which measurements read)"
+            )
     state = tree_state(root)
     if not state.clean:
         raise RuntimeError(f"refusing to write a manifest: {state.describe()}")
     files = [f for f in _git(root, "ls-files", "-z").split("\0") if f]
-    out.write_text(
-        json.dumps({"commit": state.commit, "files": {f: _sha256(root / f) for f in files}}, indent=0)
-    )
+    manifest: dict[str, Any] = {"commit": state.commit, "files": {f: _sha256(root / f) for f in files}}
+    if folders:
+        manifest["omit"] = folders
+    out.write_text(json.dumps(manifest, indent=0))
     return state
 
 
@@ -176,12 +196,18 @@ def verify_manifest(manifest: Path, root: Path = REPO_ROOT) -> TreeState:
     try:
         data = json.loads(manifest.read_text())
         commit, files = str(data["commit"]), dict(data["files"])
+        omitted = tuple(f"{str(o).strip('/')}/" for o in data.get("omit", []))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return TreeState(None, None, (f"unreadable manifest {manifest}: {exc}",), "manifest")
-    bad = [
-        p for p, sha in files.items()
-        if not _is_output(p) and (not (root / p).is_file() or _sha256(root / p) != sha)
-    ]  # fmt: skip
+
+    def differs(p: str, sha: str) -> bool:
+        if _is_output(p):
+            return False
+        if not (root / p).is_file():
+            return not p.startswith(omitted)  # left behind on purpose (--omit), or lost
+        return _sha256(root / p) != sha
+
+    bad = [p for p, sha in files.items() if differs(p, sha)]
     extra = [
         str(f.relative_to(root)) for f in (root / "jobs").rglob("*")
         if f.is_file() and "__pycache__" not in f.parts and str(f.relative_to(root)) not in files

@@ -248,6 +248,30 @@ def test_a_copied_tree_is_checked_against_its_manifest(repo: Path, monkeypatch: 
     (copy / "jobs" / "extra.json").write_text("{}")
     state = prov.tree_state(copy)
     assert state.dirty and state.dirty_paths == ("jobs/extra.json", "jobs/harness.py")
+    # a copy that leaves declared input data behind (--omit) is clean; any other missing file is a difference
+    (copy / "jobs" / "extra.json").unlink()
+    (copy / "jobs" / "harness.py").write_text((repo / "jobs" / "harness.py").read_text())
+    data = copy / "data" / "snapshots" / "big"
+    data.mkdir(parents=True)
+    (data / "table.csv").write_text("a\n1\n")
+    subprocess.run(["cp", "-r", str(copy / "data"), str(repo)], check=True)
+    _git(repo, "add", "data")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "data")
+    monkeypatch.delenv(prov.MANIFEST_ENV)
+    head = prov.write_manifest(manifest, repo, omit=["data/snapshots/big/"]).commit
+    monkeypatch.setenv(prov.MANIFEST_ENV, str(manifest))
+    (data / "table.csv").unlink()
+    assert prov.tree_state(copy) == prov.TreeState(head, False, (), "manifest")
+    (data / "table.csv").write_text("a\n2\n")  # present: still checked
+    assert prov.tree_state(copy).dirty_paths == ("data/snapshots/big/table.csv",)
+    (data / "table.csv").unlink()
+    (copy / "README.md").unlink()
+    assert prov.tree_state(copy).dirty_paths == ("README.md",)
+    monkeypatch.delenv(prov.MANIFEST_ENV)
+    for bad in ("jobs", "data/snapshots/tokenizers", "data/snapshots", "README.md"):
+        with pytest.raises(RuntimeError, match="refusing to omit"):
+            prov.write_manifest(manifest, repo, omit=[bad])
+    monkeypatch.setenv(prov.MANIFEST_ENV, str(manifest))
     # a manifest is written from a clean tree only
     (repo / "README.md").write_text("edited\n")
     monkeypatch.delenv(prov.MANIFEST_ENV)
