@@ -16,6 +16,10 @@ MAX_TOKENS=${MAX_TOKENS:-128}
 PORT=${PORT:-8765}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
+# transformers serve (5.17) lists models by scanning the hub cache: without that folder /v1/models answers 500
+# (huggingface_hub CacheNotFound), which is what the first run on the lent H100 met (2026-12-06).
+export HF_HUB_CACHE=${HF_HUB_CACHE:-/tmp/hf-hub-cache}
+mkdir -p "$HF_HUB_CACHE"
 if ls .whl-loadgen/*.whl >/dev/null 2>&1; then
   python3 -m pip install -q --upgrade --no-index --no-deps --no-compile --target /tmp/loadgen-site .whl-loadgen/*.whl
   export PYTHONPATH=/tmp/loadgen-site:${PYTHONPATH:-}
@@ -32,18 +36,18 @@ for m in $MODELS; do
   transformers serve "$ckpt" --continuous-batching --host 127.0.0.1 --port "$PORT" --device cuda:0 \
     --dtype bfloat16 --log-level warning > "$OUT/transformers_serve_$m.log" 2>&1 &
   server=$!
-  # Ready when /v1/models answers; a server that exits while loading ends this model's sweep with its log's tail
-  # (instead of the harness polling a dead port until --wait-ready-s runs out).
-  ready=0
+  # Ready when /v1/models answers 200. A server that exits while loading, or that answers with an error 20 times
+  # in a row (it is up but broken), ends this model's sweep with its log's tail instead of polling for 900 s.
+  ready=0; errors=0
   for _ in $(seq 1800); do
     if ! kill -0 "$server" 2>/dev/null; then break; fi
-    if python3 -c "import httpx, sys; sys.exit(httpx.get('http://127.0.0.1:$PORT/v1/models', timeout=2).status_code != 200)" 2>/dev/null; then
-      ready=1; break
-    fi
+    code=$(python3 -c "import httpx; print(httpx.get('http://127.0.0.1:$PORT/v1/models', timeout=2).status_code)" 2>/dev/null)
+    if [ "$code" = 200 ]; then ready=1; break; fi
+    if [ -n "$code" ]; then errors=$((errors + 1)); [ "$errors" -ge 20 ] && break; fi
     sleep 0.5
   done
   if [ "$ready" != 1 ]; then
-    echo "transformers serve for $m did not come up (exited or 900 s passed):" | tee -a "$OUT/serve_$m.log"
+    echo "transformers serve for $m did not come up (exited, answered /v1/models with ${code:-nothing} $errors times, or 900 s passed):" | tee -a "$OUT/serve_$m.log"
     tail -20 "$OUT/transformers_serve_$m.log" | tee -a "$OUT/serve_$m.log"
     kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
     continue

@@ -103,3 +103,32 @@ def test_killed_worker_cells_are_retried_on_a_live_node_with_no_partial_row(verd
     assert v["cell_rows"] == dict.fromkeys(CELLS, 1)
     assert {r[0] for r in v["duckdb"]} == CELLS and all(r[4] == 1 and r[3] == "ok" for r in v["duckdb"])
     assert all(r[1] != v["worker"] for r in v["duckdb"] if r[0] in lost)
+
+
+def test_rows_of_a_finished_job_come_from_pipes_then_its_row_file_then_its_log(tmp_path: Path) -> None:
+    """On the lent H100 (2026-12-06) Ray advertised an agent address it did not serve (``http://192.0.2.2:-1``):
+    every job succeeded, but its log, which carries the Pipes messages, could not be fetched, and the steps failed
+    with a bare traceback. Rows now come from Pipes, else the harness's row file where the step shares the node's
+    disk, else the whole log; an unreadable log is a failure that says so."""
+    from greenlm_assets.defs.ingest.campaign_runs import CampaignMeasurementError, collect_rows
+
+    row = {"run_id": "r1", "status": "ok"}
+    message = {"method": "report_custom_message", "params": {"payload": {"rows": [row]}}}
+
+    def no_log() -> str:  # what ray.dashboard's SDK raises when the job agent cannot be reached
+        raise RuntimeError("Request failed with status code 500: Cannot connect to host 192.0.2.2:-1.")
+
+    missing = tmp_path / "absent.jsonl"
+    assert collect_rows([row], missing, no_log, "cell c") == ([row], "pipes")
+    assert collect_rows([], missing, lambda: "noise\n" + json.dumps(message) + "\n", "cell c") == (
+        [row],
+        "job_log",
+    )
+    with pytest.raises(CampaignMeasurementError) as err:
+        collect_rows([], missing, no_log, "cell c: Ray job j finished on node n")
+    said = str(err.value)
+    assert "cannot be read through the Ray dashboard" in said and "192.0.2.2:-1" in said
+    assert str(missing) in said and said.endswith("no row written")
+    row_file = tmp_path / "j.jsonl"
+    row_file.write_text(json.dumps(row) + "\n")
+    assert collect_rows([], row_file, no_log, "cell c") == ([row], "row_file")

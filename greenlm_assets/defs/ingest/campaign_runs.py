@@ -32,7 +32,7 @@ import shlex
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -163,9 +163,37 @@ def _measure_on_ray(
             f"{' (node lost)' if lost else ''}: {(info.get('message') or str(exc)).splitlines()[0]}; no row written"
         ) from exc
     info = _job_info(jobs, submission_id)
-    rows = _rows_from(invocation) or _rows_from_logs(jobs.get_job_logs(submission_id))
+    rows, source = collect_rows(
+        _rows_from(invocation), Path(out), lambda: jobs.get_job_logs(submission_id),
+        f"cell {cell.key}: Ray job {submission_id} finished on node {info.get('node') or '?'}",
+    )  # fmt: skip
     return rows, {"ray_job_id": submission_id, "ray_node_id": info.get("node"),
-                                    "ray_address": address}  # fmt: skip
+                  "ray_address": address, "rows_from": source}  # fmt: skip
+
+
+def collect_rows(
+    pipes_rows: list[dict[str, Any]], row_file: Path, fetch_logs: Callable[[], str], what: str
+) -> tuple[list[dict[str, Any]], str]:
+    """A finished job's rows and where they came from: its Pipes messages (dagster-ray reads them from the job's
+    log as it runs); else the harness's own row file, when this step shares the node's filesystem (one machine);
+    else the job's whole log fetched once more (a job on another node can end before its last lines reach the
+    tail). A log the Ray dashboard cannot serve (its agent on the job's node has no HTTP address, as on a host
+    whose Ray advertises an address it does not serve) is a clear failure, not an empty result."""
+    if pipes_rows:
+        return pipes_rows, "pipes"
+    if row_file.is_file():
+        rows = [json.loads(line) for line in row_file.read_text().splitlines() if line.strip()]
+        if rows:
+            return rows, "row_file"
+    try:
+        logs = fetch_logs()
+    except Exception as exc:  # ray.dashboard's SDK raises RuntimeError with the HTTP status and body
+        raise CampaignMeasurementError(
+            f"{what}, but its log cannot be read through the Ray dashboard "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); the Pipes messages that carry its row "
+            f"travel in that log, and the harness's row file {row_file} is not on this machine; no row written"
+        ) from exc
+    return _rows_from_logs(logs), "job_log"
 
 
 def _rows_from_logs(logs: str) -> list[dict[str, Any]]:
@@ -247,7 +275,12 @@ def _measure_locally(
                 f"cell {cell.key}: greenlm-bench failed ({exc}); no row written"
             ) from exc
     out.unlink(missing_ok=True)
-    return _rows_from(invocation), {"ray_job_id": None, "ray_node_id": None, "ray_address": None}
+    return _rows_from(invocation), {
+        "ray_job_id": None,
+        "ray_node_id": None,
+        "ray_address": None,
+        "rows_from": "pipes",
+    }
 
 
 @dg.asset(
@@ -321,6 +354,7 @@ def campaign_runs(
             or f"{row.get('cpu_model')} ({cell.cpus} of {row.get('cpu_cores')} cores)",
             "node": where["ray_node_id"] or os.uname().nodename,
             "ray_job_id": where["ray_job_id"] or "",
+            "rows_from": where["rows_from"],
             "run_id": row.get("run_id"),
             "rows_in_cell": before + len(rows),
             "cell_file": str(cell_file(key)),
