@@ -3,7 +3,7 @@
 # the CPython 3.12 wheels of requirements-py312.lock minus the machine's own packages (image_packages.txt) and minus
 # what a campaign never imports (CUDA/torch stacks, test and lint tools, the webserver, Postgres), unpacked, with
 # Ray's Java jar, its ML libraries (rllib, tune, train, serve, data, llm, air), non-English locale data and debug
-# symbols left out, as one xz tarball: about 51 MB, so that it travels beside a tree without its large input data
+# symbols left out, as one xz tarball: about 54 MB (53.6 MB on 2026-12-06), so that it travels beside a tree without its large input data
 # (greenlm-bench manifest --omit) under the 64 MiB a device call carries. Run from the repo root:
 #   bash jobs/campaigns/offline/pack_stack.sh [OUT_DIR]     (default .devstack; needs python3.12 for the install)
 set -euo pipefail
