@@ -43,7 +43,7 @@ for m in $MODELS; do
     if ! kill -0 "$server" 2>/dev/null; then break; fi
     code=$(python3 -c "import httpx; print(httpx.get('http://127.0.0.1:$PORT/v1/models', timeout=2).status_code)" 2>/dev/null)
     if [ "$code" = 200 ]; then ready=1; break; fi
-    if [ -n "$code" ]; then errors=$((errors + 1)); [ "$errors" -ge 20 ] && break; fi
+    if [ -n "$code" ]; then errors=$((errors + 1)); [ "$errors" -ge 20 ] && break; else errors=0; fi
     sleep 0.5
   done
   if [ "$ready" != 1 ]; then

@@ -42,6 +42,7 @@ from pydantic import Field
 
 from greenlm_assets.lib import campaigns, settings
 from greenlm_assets.lib.paths import REPO_ROOT
+from jobs.rows import append_row, read_rows
 
 campaign_cells = dg.DynamicPartitionsDefinition(name=campaigns.PARTITIONS_NAME)
 
@@ -74,9 +75,7 @@ def cell_file(key: str) -> Path:
 
 def cell_rows(key: str) -> list[dict[str, Any]]:
     path = cell_file(key)
-    return (
-        [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
-    )
+    return read_rows(path) if path.exists() else []
 
 
 @contextmanager
@@ -182,7 +181,7 @@ def collect_rows(
     if pipes_rows:
         return pipes_rows, "pipes"
     if row_file.is_file():
-        rows = [json.loads(line) for line in row_file.read_text().splitlines() if line.strip()]
+        rows = read_rows(row_file)
         if rows:
             return rows, "row_file"
     try:
@@ -331,7 +330,6 @@ def campaign_runs(
             raise dg.Failure(
                 f"cell {key}: greenlm-bench failed: {failed[0].get('failure_reason')}; nothing written"
             )
-        from jobs.rows import append_row  # light: json and os only
 
         extra = {
             "campaign": cell.campaign,
